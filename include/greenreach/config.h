@@ -1,0 +1,86 @@
+/* config.h - run settings: input layers, field mapping, network and walking
+ * parameters, site categories, thresholds.
+ * Owns: plain fixed-size data, no heap; copy freely.
+ * Needs: inih for reading the INI file (gr_config_load). */
+#ifndef GR_CONFIG_H
+#define GR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "greenreach/error.h"
+
+#define GR_PATH_MAX 1024
+#define GR_NAME_MAX 128
+#define GR_LIST_MAX 1024
+#define GR_MAX_THRESHOLDS 8
+#define GR_MAX_CATEGORIES 16
+
+/* One input layer: a file OGR can open, the layer inside it (empty: the
+ * first/only layer) and the CRS to assume when the data declares none
+ * (empty: a missing CRS is an error). */
+typedef struct {
+    char path[GR_PATH_MAX];
+    char layer[GR_NAME_MAX];
+    char assume_crs[GR_NAME_MAX];
+    bool is_required;
+} gr_layer_spec_t;
+
+/* A site category: a name and the comma-separated site functions in it.
+ * Function values are compared after normalising (lower case, runs of
+ * non-alphanumerics become one underscore), so "Public Park Or Garden"
+ * matches public_park_or_garden. */
+typedef struct {
+    char name[GR_NAME_MAX];
+    char functions[GR_LIST_MAX];
+} gr_category_t;
+
+typedef struct {
+    gr_layer_spec_t wards, paths, greenspaces, access_points, residents;
+
+    /* field names in the input layers */
+    char f_ward_code[GR_NAME_MAX], f_ward_name[GR_NAME_MAX], f_nbhd[GR_NAME_MAX];
+    char f_highway[GR_NAME_MAX];
+    char f_site_id[GR_NAME_MAX], f_function[GR_NAME_MAX], f_play_class[GR_NAME_MAX];
+    char f_access_site_id[GR_NAME_MAX];
+    char f_population[GR_NAME_MAX], f_no_car_share[GR_NAME_MAX];
+
+    /* network */
+    char unwalkable[GR_LIST_MAX];   /* comma-separated highway values */
+    double join_tol_m;              /* endpoints this close are joined */
+    double snap_max_m;              /* residents/entrances farther are unsnapped */
+    double access_assign_m;         /* access point without site id: nearest site within */
+
+    /* walking */
+    double speed_kmh;
+    int n_thresholds;
+    double threshold_min[GR_MAX_THRESHOLDS];
+
+    int n_categories;
+    gr_category_t categories[GR_MAX_CATEGORIES];
+
+    char target_crs[GR_NAME_MAX];   /* empty: chosen from the data */
+    char out_dir[GR_PATH_MAX];
+} gr_config_t;
+
+/* Fills cfg with the shipped defaults (bundled Rutland data, 4.8 km/h,
+ * 15 and 20 minutes, park category, 250 m snap cap, 1 m join tolerance). */
+void gr_config_defaults(gr_config_t *cfg);
+
+/* Reads an INI file over the values already in cfg. Unknown sections or
+ * keys and unparsable values are errors naming the file and line. */
+int gr_config_load(gr_config_t *cfg, const char *path, gr_error_t *err);
+
+/* Threshold i in metres at the configured speed. */
+double gr_config_threshold_m(const gr_config_t *cfg, int i);
+
+/* Largest threshold in metres: the search cut-off. */
+double gr_config_max_threshold_m(const gr_config_t *cfg);
+
+/* Writes the normalised form of a site function into out (size n). */
+void gr_normalise_function(const char *in, char *out, size_t n);
+
+/* True when `item` (already normalised) is in the comma-separated `list`
+ * (normalised entry by entry). */
+bool gr_list_contains(const char *list, const char *item);
+
+#endif

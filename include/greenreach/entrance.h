@@ -1,0 +1,49 @@
+/* entrance.h - where walkers enter each site, as points on graph edges.
+ * Sites with surveyed access points are entered there (snapped, with the
+ * straight offset added). Otherwise a site is entered where paths cross or
+ * touch its boundary and at path vertices inside it; a site no path enters
+ * gets one entrance at the nearest path point within the snap cap; a site
+ * with none of these is unreached and reported.
+ * Owns: the source array and per-site counts (gr_entrances_free).
+ * Needs: dataset (sites, access points), graph, segindex, GEOS. */
+#ifndef GR_ENTRANCE_H
+#define GR_ENTRANCE_H
+
+#include <stdint.h>
+#include <geos_c.h>
+#include "greenreach/load.h"
+#include "greenreach/graph.h"
+#include "greenreach/segindex.h"
+
+/* A search source: a point on an edge, reached after init_m metres (the
+ * straight walk from the path to a gate set back from it). */
+typedef struct {
+    uint32_t edge;
+    float pos_m;
+    float init_m;
+    uint32_t site;
+} gr_source_t;
+
+typedef enum {
+    GR_ENTRY_ACCESS_POINT = 0,   /* surveyed entrances */
+    GR_ENTRY_CROSSING,           /* paths cross, touch or run inside */
+    GR_ENTRY_NEAREST_PATH,       /* no path meets it: nearest one */
+    GR_ENTRY_NONE                /* unreached */
+} gr_entry_kind_t;
+
+typedef struct {
+    uint32_t n;
+    gr_source_t *src;           /* sorted by site */
+    uint32_t n_sites;
+    uint32_t *site_first;       /* site i's sources: [first[i], first[i+1]) */
+    uint8_t *site_kind;         /* gr_entry_kind_t per site */
+    uint32_t access_unsnapped;  /* access points beyond the snap cap */
+} gr_entrances_t;
+
+int gr_entrances_build(const gr_dataset_t *ds, const gr_graph_t *g,
+                       const gr_segindex_t *idx, GEOSContextHandle_t gh,
+                       double snap_max_m, gr_entrances_t **out,
+                       gr_error_t *err);
+void gr_entrances_free(gr_entrances_t *e);
+
+#endif

@@ -1,0 +1,84 @@
+/* load.h - reads the input layers through GDAL/OGR into one dataset in the
+ * run's metric CRS.
+ * Owns: every array and GEOS geometry in gr_dataset_t (freed together by
+ * gr_dataset_free).
+ * Needs: config (layer specs, field names), crs (reprojection), a GEOS
+ * context supplied by the caller. */
+#ifndef GR_LOAD_H
+#define GR_LOAD_H
+
+#include <stdint.h>
+#include <geos_c.h>
+#include "greenreach/config.h"
+#include "greenreach/error.h"
+
+#define GR_NONE UINT32_MAX
+
+typedef struct {
+    uint32_t n;
+    GEOSGeometry **geom;   /* Polygon or MultiPolygon */
+    char **code, **name, **nbhd;   /* nbhd[i] may be "" */
+} gr_wards_t;
+
+/* Path lines as flat coordinate arrays: line i has vertices
+ * start[i] .. start[i+1]-1. */
+typedef struct {
+    uint32_t n_lines;
+    uint32_t *start;
+    double *x, *y;
+} gr_lines_t;
+
+typedef struct {
+    uint32_t n;
+    GEOSGeometry **geom;
+    char **site_id, **function, **play_class;  /* function normalised */
+    double *area_m2;
+} gr_sites_t;
+
+/* Surveyed entrances; site is an index into gr_sites_t or GR_NONE. */
+typedef struct {
+    uint32_t n;
+    double *x, *y;
+    uint32_t *site;
+} gr_access_t;
+
+/* Resident points (zones are taken at a point on their surface).
+ * no_car_share is NaN where unknown. */
+typedef struct {
+    uint32_t n;
+    double *x, *y;
+    double *pop;
+    float *no_car_share;
+    int64_t *fid;
+} gr_residents_t;
+
+/* What the loader skipped or repaired, for the run summary. */
+typedef struct {
+    uint32_t paths_unwalkable;     /* features dropped by highway class */
+    uint32_t paths_empty;          /* null/empty geometries skipped */
+    uint32_t sites_repaired;       /* invalid polygons made valid */
+    uint32_t sites_empty;
+    uint32_t access_unassigned;    /* entrances matched to no site */
+    uint32_t residents_empty;
+    uint32_t residents_zero_pop;   /* kept, weigh nothing */
+    uint32_t wards_repaired;
+} gr_load_stats_t;
+
+typedef struct {
+    gr_wards_t wards;
+    gr_lines_t paths;
+    gr_sites_t sites;
+    gr_access_t access;
+    gr_residents_t residents;
+    char crs_def[GR_PATH_MAX];     /* the run CRS as chosen or configured */
+    gr_load_stats_t stats;
+} gr_dataset_t;
+
+/* Loads every configured layer. On failure *out is NULL and err names the
+ * file, layer, feature and problem. The caller frees *out with
+ * gr_dataset_free using the same GEOS context. */
+int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh,
+                    gr_dataset_t **out, gr_error_t *err);
+void gr_dataset_free(gr_dataset_t *ds, GEOSContextHandle_t gh);
+
+#endif

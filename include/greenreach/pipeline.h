@@ -1,0 +1,66 @@
+/* pipeline.h - one whole run: load, graph, snap, entrances, one search per
+ * site category, per-resident distances, ward coverage.
+ * Owns: the GEOS context and every stage's output (gr_run_free).
+ * Needs: every stage module; it is the only place they meet. */
+#ifndef GR_PIPELINE_H
+#define GR_PIPELINE_H
+
+#include <stdint.h>
+#include <geos_c.h>
+#include "greenreach/config.h"
+#include "greenreach/coverage.h"
+#include "greenreach/entrance.h"
+#include "greenreach/graph.h"
+#include "greenreach/load.h"
+#include "greenreach/segindex.h"
+
+typedef enum {
+    GR_PHASE_LOAD, GR_PHASE_GRAPH, GR_PHASE_SNAP, GR_PHASE_SEARCH,
+    GR_PHASE_COVERAGE, GR_PHASE_WRITE, GR_PHASE_COUNT
+} gr_phase_t;
+
+extern const char *const gr_phase_names[GR_PHASE_COUNT];
+
+/* Results for one site category. */
+typedef struct {
+    const gr_category_t *cat;
+    uint32_t n_sites;            /* sites of this category */
+    uint32_t n_sites_unreached;  /* of which no path reaches */
+    uint32_t n_sources;
+    float *res_dist_m;           /* per resident: path + offsets; INFINITY */
+    uint32_t *res_site;          /* per resident: nearest site or GR_NONE */
+    gr_coverage_t *cov;
+} gr_cat_result_t;
+
+typedef struct {
+    gr_config_t cfg;
+    GEOSContextHandle_t gh;
+    gr_dataset_t *ds;
+    gr_graph_t *g;
+    gr_segindex_t *idx;
+    gr_entrances_t *ent;
+    gr_snap_t *res_snap;         /* per resident; edge GR_NONE: unsnapped */
+    uint32_t *res_ward;          /* per resident; GR_NONE: in no ward */
+    uint8_t *res_snapped;
+    uint32_t n_unsnapped;
+    uint32_t n_thr;
+    double thr_m[GR_MAX_THRESHOLDS];
+    int n_cats;
+    gr_cat_result_t cats[GR_MAX_CATEGORIES];
+    double phase_s[GR_PHASE_COUNT];
+    char geos_error[256];        /* last message GEOS reported */
+} gr_run_t;
+
+/* Optional progress reports (library code never prints). */
+typedef void (*gr_progress_fn)(const char *msg, void *ctx);
+
+/* Runs every stage up to coverage. The caller frees *out with gr_run_free.
+ * On failure *out is NULL and err says why. */
+int gr_run_compute(const gr_config_t *cfg, gr_progress_fn progress,
+                   void *progress_ctx, gr_run_t **out, gr_error_t *err);
+void gr_run_free(gr_run_t *run);
+
+/* Monotonic wall clock in seconds. */
+double gr_now_s(void);
+
+#endif

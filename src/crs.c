@@ -1,0 +1,167 @@
+#include "greenreach/crs.h"
+
+#include <math.h>
+#include <proj.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gr_crs {
+    PJ_CONTEXT *ctx;
+    PJ *crs;
+    char *wkt;
+};
+
+struct gr_transform {
+    PJ_CONTEXT *ctx;
+    PJ *pj;   /* NULL: source and target are the same CRS */
+};
+
+void gr_crs_choose(const gr_crs_probe_t *probe, const char *source_def,
+                   char *out, size_t n)
+{
+    if (probe->is_projected_metric) {
+        /* prefer the short authority code ("EPSG:27700") for reports */
+        PJ_CONTEXT *ctx = proj_context_create();
+        PJ *pj = proj_create(ctx, source_def);
+        const char *auth = pj ? proj_get_id_auth_name(pj, 0) : NULL;
+        const char *code = pj ? proj_get_id_code(pj, 0) : NULL;
+        if (auth && code)
+            snprintf(out, n, "%s:%s", auth, code);
+        else
+            snprintf(out, n, "%s", source_def);
+        proj_destroy(pj);
+        proj_context_destroy(ctx);
+        return;
+    }
+    /* Great Britain (with a margin): the national grid is what councils use. */
+    if (probe->lon > -9.0 && probe->lon < 2.5 && probe->lat > 49.0 && probe->lat < 61.0) {
+        snprintf(out, n, "EPSG:27700");
+        return;
+    }
+    int zone = (int)floor((probe->lon + 180.0) / 6.0) + 1;
+    if (zone < 1)
+        zone = 1;
+    if (zone > 60)
+        zone = 60;
+    snprintf(out, n, "EPSG:%d", (probe->lat >= 0 ? 32600 : 32700) + zone);
+}
+
+int gr_crs_new(const char *def, gr_crs_t **out, gr_error_t *err)
+{
+    *out = NULL;
+    gr_crs_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return gr_error_set(err, GR_ENOMEM, "out of memory");
+    c->ctx = proj_context_create();
+    c->crs = c->ctx ? proj_create(c->ctx, def) : NULL;
+    const char *wkt = c->crs ? proj_as_wkt(c->ctx, c->crs, PJ_WKT2_2019, NULL) : NULL;
+    if (!wkt || !(c->wkt = strdup(wkt))) {
+        gr_crs_free(c);
+        return gr_error_set(err, GR_ECRS, "cannot use '%s' as the run CRS", def);
+    }
+    *out = c;
+    return 0;
+}
+
+void gr_crs_free(gr_crs_t *crs)
+{
+    if (!crs)
+        return;
+    free(crs->wkt);
+    proj_destroy(crs->crs);
+    if (crs->ctx)
+        proj_context_destroy(crs->ctx);
+    free(crs);
+}
+
+const char *gr_crs_wkt(const gr_crs_t *crs)
+{
+    return crs->wkt;
+}
+
+bool gr_crs_is_metric(const gr_crs_t *crs)
+{
+    if (proj_get_type(crs->crs) != PJ_TYPE_PROJECTED_CRS)
+        return false;
+    PJ *cs = proj_crs_get_coordinate_system(crs->ctx, crs->crs);
+    double to_m = 0.0;
+    bool ok = cs && proj_cs_get_axis_info(crs->ctx, cs, 0, NULL, NULL, NULL,
+                                          &to_m, NULL, NULL, NULL);
+    proj_destroy(cs);
+    return ok && fabs(to_m - 1.0) < 1e-9;
+}
+
+int gr_transform_new(const gr_crs_t *crs, const char *src_def,
+                     gr_transform_t **out, gr_error_t *err)
+{
+    *out = NULL;
+    gr_transform_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return gr_error_set(err, GR_ENOMEM, "out of memory");
+    t->ctx = proj_context_create();
+    PJ *src = proj_create(t->ctx, src_def);
+    if (!src) {
+        gr_transform_free(t);
+        return gr_error_set(err, GR_ECRS, "PROJ cannot read the CRS");
+    }
+    PJ *dst = proj_create(t->ctx, crs->wkt);
+    if (!proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT)) {
+        PJ *raw = proj_create_crs_to_crs_from_pj(t->ctx, src, dst, NULL, NULL);
+        /* GIS order: x is longitude/easting whatever the CRS axis order. */
+        t->pj = raw ? proj_normalize_for_visualization(t->ctx, raw) : NULL;
+        proj_destroy(raw);
+    }
+    bool failed = !t->pj && !proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT);
+    proj_destroy(src);
+    proj_destroy(dst);
+    if (failed) {
+        gr_transform_free(t);
+        return gr_error_set(err, GR_ECRS, "PROJ has no transformation into the run CRS");
+    }
+    *out = t;
+    return 0;
+}
+
+void gr_transform_free(gr_transform_t *tr)
+{
+    if (!tr)
+        return;
+    proj_destroy(tr->pj);
+    if (tr->ctx)
+        proj_context_destroy(tr->ctx);
+    free(tr);
+}
+
+int gr_transform_xy(gr_transform_t *tr, double *x, double *y, size_t n,
+                    gr_error_t *err)
+{
+    if (tr->pj && n > 0)
+        proj_trans_generic(tr->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n,
+                           NULL, 0, 0, NULL, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            return gr_error_set(err, GR_ECRS,
+                                "coordinate %zu cannot be transformed into the run CRS", i);
+    return 0;
+}
+
+static int transform_cb(double *x, double *y, void *user)
+{
+    gr_transform_t *tr = user;
+    PJ_COORD c = proj_coord(*x, *y, 0, 0);
+    c = proj_trans(tr->pj, PJ_FWD, c);
+    if (!isfinite(c.xy.x) || !isfinite(c.xy.y))
+        return 0;
+    *x = c.xy.x;
+    *y = c.xy.y;
+    return 1;
+}
+
+GEOSGeometry *gr_transform_geom(gr_transform_t *tr, GEOSContextHandle_t gh,
+                                const GEOSGeometry *g)
+{
+    if (!tr->pj)
+        return GEOSGeom_clone_r(gh, g);
+    return GEOSGeom_transformXY_r(gh, g, transform_cb, tr);
+}

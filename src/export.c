@@ -1,0 +1,290 @@
+#include "greenreach/export.h"
+
+#include <errno.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- atomic files: write to a temporary name, rename when complete ---- */
+
+static void tmp_name(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/.%s.tmp-%ld", dir, name, (long)getpid());
+}
+
+static int commit_file(const char *tmp, const char *dir, const char *name, gr_error_t *err)
+{
+    char final[GR_PATH_MAX + 64];
+    snprintf(final, sizeof final, "%s/%s", dir, name);
+    if (rename(tmp, final) != 0) {
+        int e = errno;
+        remove(tmp);
+        return gr_error_set(err, GR_EIO, "%s: cannot rename into place: %s", final, strerror(e));
+    }
+    return 0;
+}
+
+int gr_export_prepare_dir(const char *dir, gr_error_t *err)
+{
+    char path[GR_PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, 0777);
+        *p = '/';
+    }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return gr_error_set(err, GR_EIO, "%s: cannot create output folder: %s", dir,
+                            strerror(errno));
+    if (access(path, W_OK | X_OK) != 0)
+        return gr_error_set(err, GR_EIO, "%s: output folder is not writable", dir);
+    return 0;
+}
+
+/* ---- ward_coverage.csv ---- */
+
+/* CSV field with quotes doubled, per RFC 4180. */
+static void csv_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_header(FILE *f, const gr_run_t *run)
+{
+    fputs("ward_code,ward_name,nbhd,population,pop_unsnapped", f);
+    for (int c = 0; c < run->n_cats; c++)
+        for (uint32_t t = 0; t < run->n_thr; t++)
+            fprintf(f, ",%s_pop_%gmin,%s_share_%gmin", run->cats[c].cat->name,
+                    run->cfg.threshold_min[t], run->cats[c].cat->name,
+                    run->cfg.threshold_min[t]);
+    fputc('\n', f);
+}
+
+static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, const char *name,
+                    const char *nbhd)
+{
+    const gr_coverage_t *c0 = run->cats[0].cov;
+    csv_str(f, code);
+    fputc(',', f);
+    csv_str(f, name);
+    fputc(',', f);
+    csv_str(f, nbhd);
+    fprintf(f, ",%.0f,%.0f", c0->pop[r], c0->pop_unsnapped[r]);
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_coverage_t *cv = run->cats[c].cov;
+        for (uint32_t t = 0; t < run->n_thr; t++)
+            fprintf(f, ",%.0f,%.4f", cv->pop_within[(size_t)r * cv->n_thr + t],
+                    gr_coverage_share(cv, r, t));
+    }
+    fputc('\n', f);
+}
+
+int gr_export_ward_csv(const gr_run_t *run, const char *dir, gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64];
+    tmp_name(tmp, sizeof tmp, dir, "ward_coverage.csv");
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    const gr_wards_t *w = &run->ds->wards;
+    csv_header(f, run);
+    if (run->n_cats > 0) {
+        for (uint32_t r = 0; r < w->n; r++)
+            csv_row(f, run, r, w->code[r], w->name[r], w->nbhd[r]);
+        csv_row(f, run, w->n, "TOTAL", "All wards", "");
+    }
+    if (ferror(f) | (fclose(f) != 0)) {
+        remove(tmp);
+        return gr_error_set(err, GR_EIO, "%s/ward_coverage.csv: write failed", dir);
+    }
+    return commit_file(tmp, dir, "ward_coverage.csv", err);
+}
+
+/* ---- residents.gpkg ---- */
+
+static int add_field(OGRLayerH lyr, const char *name, OGRFieldType t)
+{
+    OGRFieldDefnH fd = OGR_Fld_Create(name, t);
+    OGRErr e = OGR_L_CreateField(lyr, fd, 1);
+    OGR_Fld_Destroy(fd);
+    return e == OGRERR_NONE ? 0 : -1;
+}
+
+static int residents_schema(const gr_run_t *run, OGRLayerH lyr)
+{
+    char name[GR_NAME_MAX + 32];
+    int bad = add_field(lyr, "source_fid", OFTInteger64) | add_field(lyr, "population", OFTReal) |
+              add_field(lyr, "ward_code", OFTString) | add_field(lyr, "snapped", OFTInteger) |
+              add_field(lyr, "snap_offset_m", OFTReal);
+    for (int c = 0; c < run->n_cats; c++) {
+        const char *cn = run->cats[c].cat->name;
+        snprintf(name, sizeof name, "%s_dist_m", cn);
+        bad |= add_field(lyr, name, OFTReal);
+        snprintf(name, sizeof name, "%s_site", cn);
+        bad |= add_field(lyr, name, OFTString);
+        for (uint32_t t = 0; t < run->n_thr; t++) {
+            snprintf(name, sizeof name, "%s_%gmin", cn, run->cfg.threshold_min[t]);
+            bad |= add_field(lyr, name, OFTInteger);
+        }
+    }
+    return bad;
+}
+
+static int resident_feature(const gr_run_t *run, OGRLayerH lyr, uint32_t i)
+{
+    const gr_residents_t *R = &run->ds->residents;
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+    int k = 0;
+    OGR_F_SetFieldInteger64(f, k++, R->fid[i]);
+    OGR_F_SetFieldDouble(f, k++, R->pop[i]);
+    if (run->res_ward[i] != GR_NONE)
+        OGR_F_SetFieldString(f, k, run->ds->wards.code[run->res_ward[i]]);
+    k++;
+    OGR_F_SetFieldInteger(f, k++, run->res_snapped[i]);
+    if (run->res_snapped[i])
+        OGR_F_SetFieldDouble(f, k, run->res_snap[i].offset_m);
+    k++;
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_cat_result_t *cr = &run->cats[c];
+        if (isfinite(cr->res_dist_m[i]))
+            OGR_F_SetFieldDouble(f, k, cr->res_dist_m[i]);
+        k++;
+        if (cr->res_site[i] != GR_NONE)
+            OGR_F_SetFieldString(f, k, run->ds->sites.site_id[cr->res_site[i]]);
+        k++;
+        for (uint32_t t = 0; t < run->n_thr; t++)
+            OGR_F_SetFieldInteger(f, k++, cr->res_dist_m[i] <= run->thr_m[t]);
+    }
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, R->x[i], R->y[i]);
+    OGR_F_SetGeometryDirectly(f, pt);
+    OGRErr e = OGR_L_CreateFeature(lyr, f);
+    OGR_F_Destroy(f);
+    return e == OGRERR_NONE ? 0 : -1;
+}
+
+static int write_residents(const gr_run_t *run, const char *path)
+{
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
+    if (!ds)
+        return -1;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRSetFromUserInput(srs, run->ds->crs_def);
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "residents", srs, wkbPoint, NULL);
+    OSRRelease(srs);
+    int rc = (!lyr || residents_schema(run, lyr)) ? -1 : 0;
+    if (rc == 0 && GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE)
+        rc = -1;
+    for (uint32_t i = 0; rc == 0 && i < run->ds->residents.n; i++)
+        rc = resident_feature(run, lyr, i);
+    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
+        rc = -1;
+    GDALClose(ds);
+    return rc;
+}
+
+int gr_export_residents(const gr_run_t *run, const char *dir, gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64];
+    snprintf(tmp, sizeof tmp, "%s/.residents.tmp-%ld.gpkg", dir, (long)getpid());
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int rc = write_residents(run, tmp);
+    CPLPopErrorHandler();
+    if (rc) {
+        remove(tmp);
+        return gr_error_set(err, GR_EIO, "%s/residents.gpkg: cannot write: %s", dir,
+                            CPLGetLastErrorMsg());
+    }
+    return commit_file(tmp, dir, "residents.gpkg", err);
+}
+
+/* ---- run_summary.txt: what was read, with what settings, what was skipped ---- */
+
+static void summary_input(FILE *f, const char *role, const gr_layer_spec_t *spec)
+{
+    struct stat st;
+    if (!spec->path[0])
+        return;
+    char when[32] = "?";
+    long long size = -1;
+    if (stat(spec->path, &st) == 0) {
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&st.st_mtime));
+        size = (long long)st.st_size;
+    }
+    fprintf(f, "input.%s = %s (layer %s, %lld bytes, modified %s)\n", role, spec->path,
+            spec->layer[0] ? spec->layer : "<first>", size, when);
+}
+
+static void summary_counts(FILE *f, const gr_run_t *run)
+{
+    const gr_load_stats_t *s = &run->ds->stats;
+    const gr_graph_stats_t *g = &run->g->stats;
+    fprintf(f, "wards = %u\npath_lines = %u\nsites = %u\nresidents = %u\npopulation = %.0f\n",
+            run->ds->wards.n, run->ds->paths.n_lines, run->ds->sites.n, run->ds->residents.n,
+            run->n_cats ? run->cats[0].cov->pop[run->ds->wards.n] + run->cats[0].cov->pop_outside
+                        : 0.0);
+    fprintf(f, "graph.nodes = %u\ngraph.edges = %u\ngraph.islands = %u\n"
+               "graph.largest_island_nodes = %u\ngraph.ends_joined = %u\n"
+               "graph.ends_split = %u\n",
+            run->g->n_nodes, run->g->n_edges, g->components, g->largest_component,
+            g->ends_joined, g->ends_split);
+    fprintf(f, "skipped.paths_unwalkable = %u\nskipped.paths_empty = %u\n"
+               "skipped.sites_empty = %u\nrepaired.sites = %u\nrepaired.wards = %u\n"
+               "skipped.residents_empty = %u\nresidents.zero_population = %u\n"
+               "residents.unsnapped = %u\nresidents.outside_wards = %u\n"
+               "access_points.unassigned = %u\naccess_points.unsnapped = %u\n",
+            s->paths_unwalkable, s->paths_empty, s->sites_empty, s->sites_repaired,
+            s->wards_repaired, s->residents_empty, s->residents_zero_pop, run->n_unsnapped,
+            run->n_cats ? run->cats[0].cov->residents_outside : 0, s->access_unassigned,
+            run->ent->access_unsnapped);
+    for (int c = 0; c < run->n_cats; c++)
+        fprintf(f, "category.%s = %u sites, %u unreached, %u entrances (functions: %s)\n",
+                run->cats[c].cat->name, run->cats[c].n_sites, run->cats[c].n_sites_unreached,
+                run->cats[c].n_sources, run->cats[c].cat->functions);
+}
+
+int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64];
+    tmp_name(tmp, sizeof tmp, dir, "run_summary.txt");
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    const gr_config_t *cfg = &run->cfg;
+    fprintf(f, "greenreach_version = %s\n", GR_VERSION);
+    summary_input(f, "wards", &cfg->wards);
+    summary_input(f, "paths", &cfg->paths);
+    summary_input(f, "greenspaces", &cfg->greenspaces);
+    summary_input(f, "access_points", &cfg->access_points);
+    summary_input(f, "residents", &cfg->residents);
+    fprintf(f, "crs = %s\nspeed_kmh = %g\nsnap_max_m = %g\njoin_tolerance_m = %g\n",
+            run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m, cfg->join_tol_m);
+    for (uint32_t t = 0; t < run->n_thr; t++)
+        fprintf(f, "threshold = %g min = %.0f m\n", cfg->threshold_min[t], run->thr_m[t]);
+    summary_counts(f, run);
+    for (int p = 0; p < GR_PHASE_COUNT; p++)
+        fprintf(f, "time.%s_s = %.3f\n", gr_phase_names[p], run->phase_s[p]);
+    if (ferror(f) | (fclose(f) != 0)) {
+        remove(tmp);
+        return gr_error_set(err, GR_EIO, "%s/run_summary.txt: write failed", dir);
+    }
+    return commit_file(tmp, dir, "run_summary.txt", err);
+}

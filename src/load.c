@@ -1,0 +1,689 @@
+#include "greenreach/load.h"
+
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "greenreach/crs.h"
+
+/* One open input layer and what the loader needs to read it. */
+typedef struct {
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    const char *path;
+    char name[GR_NAME_MAX];
+    char *src_def;           /* the layer's CRS as WKT, or the assumed one */
+    gr_transform_t *tr;
+} src_t;
+
+static void src_close(src_t *s)
+{
+    gr_transform_free(s->tr);
+    CPLFree(s->src_def);
+    if (s->ds)
+        GDALClose(s->ds);
+    memset(s, 0, sizeof *s);
+}
+
+static int open_layer(const gr_layer_spec_t *spec, const char *role, src_t *s,
+                      gr_error_t *err)
+{
+    memset(s, 0, sizeof *s);
+    s->path = spec->path;
+    CPLErrorReset();
+    s->ds = GDALOpenEx(spec->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!s->ds)
+        return gr_error_set(err, GR_EIO, "%s: cannot open %s layer file: %s", spec->path,
+                            role, CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg()
+                                                          : "not a readable vector file");
+    if (spec->layer[0])
+        s->lyr = GDALDatasetGetLayerByName(s->ds, spec->layer);
+    else if (GDALDatasetGetLayerCount(s->ds) > 0)
+        s->lyr = GDALDatasetGetLayer(s->ds, 0);
+    if (!s->lyr) {
+        int code = gr_error_set(err, GR_EINPUT, "%s: no layer '%s' for %s", spec->path,
+                                spec->layer, role);
+        src_close(s);
+        return code;
+    }
+    snprintf(s->name, sizeof s->name, "%s", OGR_L_GetName(s->lyr));
+    if (OGR_L_GetFeatureCount(s->lyr, 1) == 0) {
+        int code = gr_error_set(err, GR_EINPUT, "%s layer '%s': %s layer is empty",
+                                s->path, s->name, role);
+        src_close(s);
+        return code;
+    }
+    return 0;
+}
+
+/* The layer's CRS definition, or the assumed one; a missing CRS is an
+ * error because guessing units would make every distance wrong. */
+static int layer_crs(src_t *s, const gr_layer_spec_t *spec, gr_error_t *err)
+{
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(s->lyr);
+    if (spec->assume_crs[0] && !srs) {
+        s->src_def = CPLStrdup(spec->assume_crs);
+        return 0;
+    }
+    if (!srs || OSRExportToWkt(srs, &s->src_def) != OGRERR_NONE)
+        return gr_error_set(err, GR_ECRS,
+                            "%s layer '%s': no CRS (no .prj?); name one with assume_crs",
+                            s->path, s->name);
+    return 0;
+}
+
+static int field_index(const src_t *s, const char *field, bool is_required,
+                       int *idx, gr_error_t *err)
+{
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->lyr);
+    *idx = field[0] ? OGR_FD_GetFieldIndex(defn, field) : -1;
+    if (*idx < 0 && is_required)
+        return gr_error_set(err, GR_EINPUT, "%s layer '%s': no field '%s'", s->path,
+                            s->name, field);
+    return 0;
+}
+
+static int numeric_field(const src_t *s, const char *field, bool is_required,
+                         int *idx, gr_error_t *err)
+{
+    int rc = field_index(s, field, is_required, idx, err);
+    if (rc || *idx < 0)
+        return rc;
+    OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(s->lyr), *idx));
+    if (t != OFTInteger && t != OFTInteger64 && t != OFTReal)
+        return gr_error_set(err, GR_EINPUT, "%s layer '%s': field '%s' is %s, expected a number",
+                            s->path, s->name, field, OGR_GetFieldTypeName(t));
+    return 0;
+}
+
+static char *dup_field(OGRFeatureH f, int idx)
+{
+    const char *v = (idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx)) ? OGR_F_GetFieldAsString(f, idx) : "";
+    return strdup(v);
+}
+
+/* A one-line error naming file, layer and feature. */
+static int feature_error(gr_error_t *err, int code, const src_t *s, OGRFeatureH f,
+                         const char *problem)
+{
+    return gr_error_set(err, code, "%s layer '%s' feature %lld: %s", s->path, s->name,
+                        (long long)OGR_F_GetFID(f), problem);
+}
+
+/* ---- choosing the run CRS ---- */
+
+static int probe_layer(src_t *s, gr_crs_probe_t *probe, gr_error_t *err)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    if (OSRSetFromUserInput(srs, s->src_def) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        return gr_error_set(err, GR_ECRS, "%s layer '%s': unreadable CRS '%.80s'", s->path,
+                            s->name, s->src_def);
+    }
+    probe->is_projected_metric = OSRIsProjected(srs) && fabs(OSRGetLinearUnits(srs, NULL) - 1.0) < 1e-9;
+    OSRDestroySpatialReference(srs);
+    OGREnvelope env;
+    if (OGR_L_GetExtent(s->lyr, &env, 1) != OGRERR_NONE)
+        return gr_error_set(err, GR_EINPUT, "%s layer '%s': no extent", s->path, s->name);
+    double x = (env.MinX + env.MaxX) / 2.0, y = (env.MinY + env.MaxY) / 2.0;
+    gr_crs_t *lonlat = NULL;
+    gr_transform_t *tr = NULL;
+    int rc = gr_crs_new("OGC:CRS84", &lonlat, err);
+    if (!rc)
+        rc = gr_transform_new(lonlat, s->src_def, &tr, err);
+    if (!rc)
+        rc = gr_transform_xy(tr, &x, &y, 1, err);
+    probe->lon = x;
+    probe->lat = y;
+    gr_transform_free(tr);
+    gr_crs_free(lonlat);
+    return rc;
+}
+
+/* ---- geometry conversion ---- */
+
+/* The feature's geometry as GEOS, in the run CRS; NULL for null/empty. */
+static GEOSGeometry *to_geos(const src_t *s, OGRGeometryH og, GEOSContextHandle_t gh)
+{
+    if (!og || OGR_G_IsEmpty(og))
+        return NULL;
+    size_t n = (size_t)OGR_G_WkbSize(og);
+    unsigned char *buf = malloc(n);
+    if (!buf)
+        return NULL;
+    OGR_G_ExportToIsoWkb(og, wkbNDR, buf);
+    GEOSGeometry *g = GEOSGeomFromWKB_buf_r(gh, buf, n);
+    free(buf);
+    if (!g)
+        return NULL;
+    GEOSGeometry *t = gr_transform_geom(s->tr, gh, g);
+    GEOSGeom_destroy_r(gh, g);
+    return t;
+}
+
+static bool is_polygonal(OGRwkbGeometryType t)
+{
+    t = wkbFlatten(t);
+    return t == wkbPolygon || t == wkbMultiPolygon || t == wkbCurvePolygon || t == wkbMultiSurface;
+}
+
+/* Polygons are repaired rather than rejected: council layers often have
+ * small self-intersections, and MakeValid keeps their area. */
+static GEOSGeometry *valid_polygon(GEOSContextHandle_t gh, GEOSGeometry *g, uint32_t *repaired)
+{
+    if (GEOSisValid_r(gh, g) == 1)
+        return g;
+    GEOSGeometry *v = GEOSMakeValid_r(gh, g);
+    GEOSGeom_destroy_r(gh, g);
+    if (v)
+        (*repaired)++;
+    return v;
+}
+
+static int geom_type_error(gr_error_t *err, const src_t *s, OGRFeatureH f, OGRGeometryH og,
+                           const char *expected)
+{
+    char msg[256];
+    snprintf(msg, sizeof msg, "geometry is %s, expected %s",
+             OGRGeometryTypeToName(OGR_G_GetGeometryType(og)), expected);
+    return feature_error(err, GR_EINPUT, s, f, msg);
+}
+
+/* ---- growable arrays ---- */
+
+static int grow(void **p, size_t elem, size_t need, size_t *cap)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* ---- wards ---- */
+
+static int load_wards(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                      gr_dataset_t *ds, gr_error_t *err)
+{
+    int i_code, i_name, i_nbhd, rc;
+    if ((rc = field_index(s, cfg->f_ward_code, true, &i_code, err)) ||
+        (rc = field_index(s, cfg->f_ward_name, true, &i_name, err)) ||
+        (rc = field_index(s, cfg->f_nbhd, false, &i_nbhd, err)))
+        return rc;
+    gr_wards_t *w = &ds->wards;
+    size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
+    w->geom = calloc(n, sizeof *w->geom);
+    w->code = calloc(n, sizeof *w->code);
+    w->name = calloc(n, sizeof *w->name);
+    w->nbhd = calloc(n, sizeof *w->nbhd);
+    if (!w->geom || !w->code || !w->name || !w->nbhd)
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading wards");
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && w->n < n && (f = OGR_L_GetNextFeature(s->lyr));
+         OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        if (!og || OGR_G_IsEmpty(og)) {
+            rc = feature_error(err, GR_EINPUT, s, f, "ward has no geometry");
+        } else if (!is_polygonal(OGR_G_GetGeometryType(og))) {
+            rc = geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
+        } else {
+            GEOSGeometry *g = to_geos(s, og, gh);
+            g = g ? valid_polygon(gh, g, &ds->stats.wards_repaired) : NULL;
+            if (!g) {
+                rc = feature_error(err, GR_EGEOM, s, f, "cannot convert or repair the polygon");
+            } else {
+                w->geom[w->n] = g;
+                w->code[w->n] = dup_field(f, i_code);
+                w->name[w->n] = dup_field(f, i_name);
+                w->nbhd[w->n] = dup_field(f, i_nbhd);
+                w->n++;
+            }
+        }
+    }
+    return rc;
+}
+
+/* ---- paths ---- */
+
+typedef struct {
+    size_t cap_lines, cap_xy;
+} lines_cap_t;
+
+static int add_line(gr_lines_t *L, lines_cap_t *cap, OGRGeometryH line)
+{
+    int np = OGR_G_GetPointCount(line);
+    if (np < 2)
+        return 0;
+    size_t base = L->start[L->n_lines], need = base + (size_t)np;
+    if (need > cap->cap_xy) {
+        size_t c = cap->cap_xy ? cap->cap_xy : 1024;
+        while (c < need)
+            c *= 2;
+        double *x = realloc(L->x, c * sizeof *x);
+        if (x)
+            L->x = x;
+        double *y = x ? realloc(L->y, c * sizeof *y) : NULL;
+        if (!y)
+            return -1;
+        L->y = y;
+        cap->cap_xy = c;
+    }
+    OGR_G_GetPoints(line, L->x + base, sizeof(double), L->y + base, sizeof(double), NULL, 0);
+    if (grow((void **)&L->start, sizeof *L->start, L->n_lines + 2, &cap->cap_lines))
+        return -1;
+    L->n_lines++;
+    L->start[L->n_lines] = (uint32_t)(base + (size_t)np);
+    return 0;
+}
+
+static int add_path_geometry(gr_lines_t *L, lines_cap_t *cap, OGRGeometryH og)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (t == wkbLineString)
+        return add_line(L, cap, og);
+    for (int i = 0; i < OGR_G_GetGeometryCount(og); i++)
+        if (add_line(L, cap, OGR_G_GetGeometryRef(og, i)))
+            return -1;
+    return 0;
+}
+
+static bool is_walkable(const gr_config_t *cfg, OGRFeatureH f, int i_highway)
+{
+    if (i_highway < 0 || !OGR_F_IsFieldSetAndNotNull(f, i_highway))
+        return true;
+    char norm[GR_NAME_MAX];
+    gr_normalise_function(OGR_F_GetFieldAsString(f, i_highway), norm, sizeof norm);
+    return !gr_list_contains(cfg->unwalkable, norm);
+}
+
+static int load_paths(const gr_config_t *cfg, src_t *s, gr_dataset_t *ds, gr_error_t *err)
+{
+    int i_highway, rc;
+    if ((rc = field_index(s, cfg->f_highway, false, &i_highway, err)))
+        return rc;
+    gr_lines_t *L = &ds->paths;
+    lines_cap_t cap = {0};
+    if (grow((void **)&L->start, sizeof *L->start, 1, &cap.cap_lines))
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
+    L->start[0] = 0;
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && (f = OGR_L_GetNextFeature(s->lyr)); OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        if (!og || OGR_G_IsEmpty(og)) {
+            ds->stats.paths_empty++;
+            continue;
+        }
+        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
+        if (t != wkbLineString && t != wkbMultiLineString)
+            rc = geom_type_error(err, s, f, og, "LineString or MultiLineString");
+        else if (!is_walkable(cfg, f, i_highway))
+            ds->stats.paths_unwalkable++;
+        else if (add_path_geometry(L, &cap, og))
+            rc = gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
+    }
+    if (rc)
+        return rc;
+    if (L->n_lines == 0)
+        return gr_error_set(err, GR_EINPUT, "%s layer '%s': no walkable paths", s->path, s->name);
+    rc = gr_transform_xy(s->tr, L->x, L->y, L->start[L->n_lines], err);
+    if (rc)
+        return gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
+    return 0;
+}
+
+/* ---- green-space sites ---- */
+
+static char *normalised_field(OGRFeatureH f, int idx)
+{
+    char buf[GR_NAME_MAX];
+    const char *v = (idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx)) ? OGR_F_GetFieldAsString(f, idx) : "";
+    gr_normalise_function(v, buf, sizeof buf);
+    return strdup(buf);
+}
+
+static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                      gr_dataset_t *ds, gr_error_t *err)
+{
+    int i_id, i_fn, i_pc, rc;
+    if ((rc = field_index(s, cfg->f_site_id, true, &i_id, err)) ||
+        (rc = field_index(s, cfg->f_function, true, &i_fn, err)) ||
+        (rc = field_index(s, cfg->f_play_class, false, &i_pc, err)))
+        return rc;
+    gr_sites_t *S = &ds->sites;
+    size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
+    S->geom = calloc(n, sizeof *S->geom);
+    S->site_id = calloc(n, sizeof *S->site_id);
+    S->function = calloc(n, sizeof *S->function);
+    S->play_class = calloc(n, sizeof *S->play_class);
+    S->area_m2 = calloc(n, sizeof *S->area_m2);
+    if (!S->geom || !S->site_id || !S->function || !S->play_class || !S->area_m2)
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading sites");
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && S->n < n && (f = OGR_L_GetNextFeature(s->lyr));
+         OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        if (!og || OGR_G_IsEmpty(og)) {
+            ds->stats.sites_empty++;
+            continue;
+        }
+        if (!is_polygonal(OGR_G_GetGeometryType(og))) {
+            rc = geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
+            continue;
+        }
+        GEOSGeometry *g = to_geos(s, og, gh);
+        g = g ? valid_polygon(gh, g, &ds->stats.sites_repaired) : NULL;
+        if (!g) {
+            rc = feature_error(err, GR_EGEOM, s, f, "cannot convert or repair the polygon");
+            continue;
+        }
+        S->geom[S->n] = g;
+        S->site_id[S->n] = dup_field(f, i_id);
+        S->function[S->n] = normalised_field(f, i_fn);
+        S->play_class[S->n] = dup_field(f, i_pc);
+        GEOSArea_r(gh, g, &S->area_m2[S->n]);
+        S->n++;
+    }
+    return rc;
+}
+
+/* ---- access points ---- */
+
+typedef struct {
+    const char *id;
+    uint32_t site;
+} id_entry_t;
+
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(((const id_entry_t *)a)->id, ((const id_entry_t *)b)->id);
+}
+
+/* Site index of an access point: by its site id when it has one, else the
+ * nearest site within assign_m (entrance layers such as OS Open Greenspace
+ * access points carry no site id). */
+static uint32_t match_site(const gr_dataset_t *ds, const id_entry_t *ids, const char *id,
+                           double x, double y, double assign_m, GEOSContextHandle_t gh)
+{
+    if (id && id[0]) {
+        id_entry_t key = { id, 0 };
+        const id_entry_t *hit = bsearch(&key, ids, ds->sites.n, sizeof *ids, cmp_id);
+        return hit ? hit->site : GR_NONE;
+    }
+    GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gh, x, y);
+    uint32_t best = GR_NONE;
+    double best_d = assign_m;
+    for (uint32_t i = 0; pt && i < ds->sites.n; i++) {
+        double d;
+        if (GEOSDistance_r(gh, pt, ds->sites.geom[i], &d) == 1 && d <= best_d) {
+            best_d = d;
+            best = i;
+        }
+    }
+    GEOSGeom_destroy_r(gh, pt);
+    return best;
+}
+
+static int read_access_points(src_t *s, int i_id, gr_access_t *A, char ***ids_out,
+                              gr_error_t *err)
+{
+    size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1), k = 0;
+    A->x = malloc(n * sizeof *A->x);
+    A->y = malloc(n * sizeof *A->y);
+    A->site = malloc(n * sizeof *A->site);
+    char **ids = calloc(n, sizeof *ids);
+    *ids_out = ids;
+    if (!A->x || !A->y || !A->site || !ids)
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading access points");
+    int rc = 0;
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && k < n && (f = OGR_L_GetNextFeature(s->lyr)); OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        if (!og || OGR_G_IsEmpty(og))
+            continue;
+        if (wkbFlatten(OGR_G_GetGeometryType(og)) != wkbPoint) {
+            rc = geom_type_error(err, s, f, og, "Point");
+            continue;
+        }
+        A->x[k] = OGR_G_GetX(og, 0);
+        A->y[k] = OGR_G_GetY(og, 0);
+        ids[k++] = dup_field(f, i_id);
+    }
+    A->n = (uint32_t)k;
+    if (!rc && (rc = gr_transform_xy(s->tr, A->x, A->y, k, err)))
+        gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
+    return rc;
+}
+
+static int load_access(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                       gr_dataset_t *ds, gr_error_t *err)
+{
+    int i_id, rc;
+    if ((rc = field_index(s, cfg->f_access_site_id, false, &i_id, err)))
+        return rc;
+    char **ids = NULL;
+    id_entry_t *index = malloc((ds->sites.n + 1) * sizeof *index);
+    rc = index ? read_access_points(s, i_id, &ds->access, &ids, err)
+               : gr_error_set(err, GR_ENOMEM, "out of memory");
+    for (uint32_t i = 0; index && i < ds->sites.n; i++)
+        index[i] = (id_entry_t){ ds->sites.site_id[i], i };
+    if (index)
+        qsort(index, ds->sites.n, sizeof *index, cmp_id);
+    for (uint32_t i = 0; rc == 0 && i < ds->access.n; i++) {
+        ds->access.site[i] = match_site(ds, index, ids[i], ds->access.x[i], ds->access.y[i],
+                                        cfg->access_assign_m, gh);
+        if (ds->access.site[i] == GR_NONE)
+            ds->stats.access_unassigned++;
+    }
+    for (uint32_t i = 0; ids && i < ds->access.n; i++)
+        free(ids[i]);
+    free(ids);
+    free(index);
+    return rc;
+}
+
+/* ---- residents ---- */
+
+/* A resident's location: the point itself, or a point on the surface of a
+ * zone polygon (a centroid can fall outside a concave zone). */
+static int resident_xy(const src_t *s, OGRFeatureH f, OGRGeometryH og, GEOSContextHandle_t gh,
+                       double *x, double *y, gr_error_t *err)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (t == wkbPoint) {
+        *x = OGR_G_GetX(og, 0);
+        *y = OGR_G_GetY(og, 0);
+        return 0;
+    }
+    if (!is_polygonal(t))
+        return geom_type_error(err, s, f, og, "Point or Polygon");
+    OGRGeometryH p = OGR_G_PointOnSurface(og);
+    if (!p)
+        return feature_error(err, GR_EGEOM, s, f, "no point on the zone's surface");
+    *x = OGR_G_GetX(p, 0);
+    *y = OGR_G_GetY(p, 0);
+    OGR_G_DestroyGeometry(p);
+    (void)gh;
+    return 0;
+}
+
+static int resident_pop(const src_t *s, OGRFeatureH f, int i_pop, double *pop, gr_error_t *err)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, i_pop))
+        return feature_error(err, GR_EINPUT, s, f, "population is blank");
+    *pop = OGR_F_GetFieldAsDouble(f, i_pop);
+    if (!isfinite(*pop) || *pop < 0)
+        return feature_error(err, GR_EINPUT, s, f, "population is negative or not a number");
+    return 0;
+}
+
+static float resident_no_car(OGRFeatureH f, int i_car)
+{
+    if (i_car < 0 || !OGR_F_IsFieldSetAndNotNull(f, i_car))
+        return NAN;
+    double v = OGR_F_GetFieldAsDouble(f, i_car);
+    return (v >= 0.0 && v <= 1.0) ? (float)v : NAN;
+}
+
+static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                          gr_dataset_t *ds, gr_error_t *err)
+{
+    int i_pop, i_car, rc;
+    if ((rc = numeric_field(s, cfg->f_population, true, &i_pop, err)) ||
+        (rc = numeric_field(s, cfg->f_no_car_share, false, &i_car, err)))
+        return rc;
+    gr_residents_t *R = &ds->residents;
+    size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
+    R->x = malloc(n * sizeof *R->x);
+    R->y = malloc(n * sizeof *R->y);
+    R->pop = malloc(n * sizeof *R->pop);
+    R->no_car_share = malloc(n * sizeof *R->no_car_share);
+    R->fid = malloc(n * sizeof *R->fid);
+    if (!R->x || !R->y || !R->pop || !R->no_car_share || !R->fid)
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading residents");
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && R->n < n && (f = OGR_L_GetNextFeature(s->lyr));
+         OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        uint32_t k = R->n;
+        if (!og || OGR_G_IsEmpty(og)) {
+            ds->stats.residents_empty++;
+            continue;
+        }
+        rc = resident_xy(s, f, og, gh, &R->x[k], &R->y[k], err);
+        if (!rc)
+            rc = resident_pop(s, f, i_pop, &R->pop[k], err);
+        if (rc)
+            continue;
+        ds->stats.residents_zero_pop += R->pop[k] == 0.0;
+        R->no_car_share[k] = resident_no_car(f, i_car);
+        R->fid[k] = (int64_t)OGR_F_GetFID(f);
+        R->n++;
+    }
+    if (!rc && (rc = gr_transform_xy(s->tr, R->x, R->y, R->n, err)))
+        gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
+    return rc;
+}
+
+/* ---- the whole dataset ---- */
+
+typedef int (*layer_loader_fn)(const gr_config_t *, src_t *, GEOSContextHandle_t,
+                               gr_dataset_t *, gr_error_t *);
+
+static int load_paths_adapter(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                              gr_dataset_t *ds, gr_error_t *err)
+{
+    (void)gh;
+    return load_paths(cfg, s, ds, err);
+}
+
+/* Opens one layer, sets up its transformation into the run CRS (choosing
+ * that CRS from the first layer when the user named none) and reads it. */
+static int load_one(const gr_config_t *cfg, const gr_layer_spec_t *spec, const char *role,
+                    layer_loader_fn fn, gr_crs_t **crs, GEOSContextHandle_t gh,
+                    gr_dataset_t *ds, gr_error_t *err)
+{
+    src_t s;
+    int rc = open_layer(spec, role, &s, err);
+    if (rc)
+        return rc;
+    rc = layer_crs(&s, spec, err);
+    if (!rc && !*crs) {
+        gr_crs_probe_t probe;
+        rc = probe_layer(&s, &probe, err);
+        if (!rc && !ds->crs_def[0])
+            gr_crs_choose(&probe, s.src_def, ds->crs_def, sizeof ds->crs_def);
+        if (!rc)
+            rc = gr_crs_new(ds->crs_def, crs, err);
+        if (!rc && !gr_crs_is_metric(*crs))
+            rc = gr_error_set(err, GR_ECRS, "run CRS '%.60s' is not projected in metres",
+                              ds->crs_def);
+    }
+    if (!rc && gr_transform_new(*crs, s.src_def, &s.tr, err))
+        rc = gr_error_set(err, GR_ECRS, "%s layer '%s': %s", s.path, s.name, err->msg);
+    if (!rc)
+        rc = fn(cfg, &s, gh, ds, err);
+    src_close(&s);
+    return rc;
+}
+
+int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh, gr_dataset_t **out,
+                    gr_error_t *err)
+{
+    *out = NULL;
+    gr_dataset_t *ds = calloc(1, sizeof *ds);
+    if (!ds)
+        return gr_error_set(err, GR_ENOMEM, "out of memory");
+    snprintf(ds->crs_def, sizeof ds->crs_def, "%s", cfg->target_crs);
+    gr_crs_t *crs = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int rc = load_one(cfg, &cfg->wards, "wards", load_wards, &crs, gh, ds, err);
+    if (!rc)
+        rc = load_one(cfg, &cfg->paths, "paths", load_paths_adapter, &crs, gh, ds, err);
+    if (!rc)
+        rc = load_one(cfg, &cfg->greenspaces, "greenspaces", load_sites, &crs, gh, ds, err);
+    if (!rc && cfg->access_points.path[0])
+        rc = load_one(cfg, &cfg->access_points, "access points", load_access, &crs, gh, ds, err);
+    if (!rc)
+        rc = load_one(cfg, &cfg->residents, "residents", load_residents, &crs, gh, ds, err);
+    CPLPopErrorHandler();
+    gr_crs_free(crs);
+    if (rc) {
+        gr_dataset_free(ds, gh);
+        return rc;
+    }
+    *out = ds;
+    return 0;
+}
+
+static void free_geoms(GEOSContextHandle_t gh, GEOSGeometry **g, uint32_t n)
+{
+    for (uint32_t i = 0; g && i < n; i++)
+        GEOSGeom_destroy_r(gh, g[i]);
+    free(g);
+}
+
+static void free_strings(char **s, uint32_t n)
+{
+    for (uint32_t i = 0; s && i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+void gr_dataset_free(gr_dataset_t *ds, GEOSContextHandle_t gh)
+{
+    if (!ds)
+        return;
+    free_geoms(gh, ds->wards.geom, ds->wards.n);
+    free_strings(ds->wards.code, ds->wards.n);
+    free_strings(ds->wards.name, ds->wards.n);
+    free_strings(ds->wards.nbhd, ds->wards.n);
+    free(ds->paths.start);
+    free(ds->paths.x);
+    free(ds->paths.y);
+    free_geoms(gh, ds->sites.geom, ds->sites.n);
+    free_strings(ds->sites.site_id, ds->sites.n);
+    free_strings(ds->sites.function, ds->sites.n);
+    free_strings(ds->sites.play_class, ds->sites.n);
+    free(ds->sites.area_m2);
+    free(ds->access.x);
+    free(ds->access.y);
+    free(ds->access.site);
+    free(ds->residents.x);
+    free(ds->residents.y);
+    free(ds->residents.pop);
+    free(ds->residents.no_car_share);
+    free(ds->residents.fid);
+    free(ds);
+}

@@ -1,0 +1,220 @@
+#include "fixtures.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <shapefil.h>
+
+const char *const GR_WKT_BNG =
+    "PROJCS[\"OSGB36 / British National Grid\",GEOGCS[\"OSGB36\",DATUM[\"Ordnance_Survey_of_Great_Britain_1936\","
+    "SPHEROID[\"Airy 1830\",6377563.396,299.3249646]],PRIMEM[\"Greenwich\",0],UNIT[\"degree\",0.0174532925199433]],"
+    "PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"latitude_of_origin\",49],PARAMETER[\"central_meridian\",-2],"
+    "PARAMETER[\"scale_factor\",0.9996012717],PARAMETER[\"false_easting\",400000],"
+    "PARAMETER[\"false_northing\",-100000],UNIT[\"Meter\",1]]";
+const char *const GR_WKT_WGS84 =
+    "GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\",SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],"
+    "PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]]";
+const char *const GR_WKT_UTM30N =
+    "PROJCS[\"WGS_1984_UTM_Zone_30N\",GEOGCS[\"GCS_WGS_1984\",DATUM[\"D_WGS_1984\","
+    "SPHEROID[\"WGS_1984\",6378137.0,298.257223563]],PRIMEM[\"Greenwich\",0.0],"
+    "UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],"
+    "PARAMETER[\"False_Easting\",500000.0],PARAMETER[\"False_Northing\",0.0],"
+    "PARAMETER[\"Central_Meridian\",-3.0],PARAMETER[\"Scale_Factor\",0.9996],"
+    "PARAMETER[\"Latitude_Of_Origin\",0.0],UNIT[\"Meter\",1.0]]";
+
+int fx_mkdir(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0777);
+            *p = '/';
+        }
+    }
+    return (mkdir(path, 0777) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+int fx_write_prj(const char *base, const char *wkt)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s.prj", base);
+    if (!wkt) {
+        remove(path);
+        return 0;
+    }
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fputs(wkt, f);
+    return fclose(f);
+}
+
+gr_lines_t fx_lines(uint32_t n_lines, const uint32_t *counts, const double *xy)
+{
+    gr_lines_t l = { n_lines, NULL, NULL, NULL };
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n_lines; i++)
+        total += counts[i];
+    l.start = malloc((n_lines + 1) * sizeof *l.start);
+    l.x = malloc((total + 1) * sizeof *l.x);
+    l.y = malloc((total + 1) * sizeof *l.y);
+    l.start[0] = 0;
+    for (uint32_t i = 0; i < n_lines; i++)
+        l.start[i + 1] = l.start[i] + counts[i];
+    for (uint32_t k = 0; k < total; k++) {
+        l.x[k] = xy[2 * k];
+        l.y[k] = xy[2 * k + 1];
+    }
+    return l;
+}
+
+void fx_lines_free(gr_lines_t *l)
+{
+    free(l->start);
+    free(l->x);
+    free(l->y);
+}
+
+struct fx_shp {
+    SHPHandle shp;
+    DBFHandle dbf;
+    int shp_type, n_fields;
+    char types[32];
+};
+
+fx_shp_t *fx_shp_create(const char *base, int shp_type, const char *wkt, int n_fields,
+                        const char *const *names, const char *types)
+{
+    fx_shp_t *s = calloc(1, sizeof *s);
+    s->shp = SHPCreate(base, shp_type);
+    s->dbf = DBFCreate(base);
+    s->shp_type = shp_type;
+    s->n_fields = n_fields;
+    for (int i = 0; i < n_fields; i++) {
+        DBFFieldType t = types[i] == 'C' ? FTString : (types[i] == 'N' ? FTInteger : FTDouble);
+        DBFAddField(s->dbf, names[i], t, t == FTString ? 40 : 16, t == FTDouble ? 6 : 0);
+        s->types[i] = types[i];
+    }
+    if (fx_write_prj(base, wkt) != 0 || !s->shp || !s->dbf) {
+        fx_shp_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int fx_shp_add(fx_shp_t *s, int n, const double *xy, const char *const *values)
+{
+    double *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+    for (int k = 0; k < n; k++) {
+        x[k] = xy[2 * k];
+        y[k] = xy[2 * k + 1];
+    }
+    SHPObject *o = SHPCreateSimpleObject(s->shp_type, n, x, y, NULL);
+    int id = SHPWriteObject(s->shp, -1, o);
+    SHPDestroyObject(o);
+    free(x);
+    free(y);
+    for (int i = 0; id >= 0 && i < s->n_fields; i++) {
+        if (!values[i][0])
+            DBFWriteNULLAttribute(s->dbf, id, i);
+        else if (s->types[i] == 'C')
+            DBFWriteStringAttribute(s->dbf, id, i, values[i]);
+        else if (s->types[i] == 'N')
+            DBFWriteIntegerAttribute(s->dbf, id, i, atoi(values[i]));
+        else
+            DBFWriteDoubleAttribute(s->dbf, id, i, atof(values[i]));
+    }
+    return id >= 0 ? 0 : -1;
+}
+
+void fx_shp_close(fx_shp_t *s)
+{
+    if (!s)
+        return;
+    if (s->shp)
+        SHPClose(s->shp);
+    if (s->dbf)
+        DBFClose(s->dbf);
+    free(s);
+}
+
+static void town_xy(double *xy, int n, fx_xy_fn to_crs)
+{
+    for (int k = 0; k < n; k++) {
+        xy[2 * k] += 400000.0;
+        xy[2 * k + 1] += 300000.0;
+        if (to_crs)
+            to_crs(&xy[2 * k], &xy[2 * k + 1]);
+    }
+}
+
+static int town_layer(const char *dir, const char *name, int type, const char *wkt,
+                      int n_fields, const char *const *fields, const char *types, int n_feat,
+                      const int *n_vert, const double *coords, const char *const *values,
+                      fx_xy_fn to_crs)
+{
+    char base[1024];
+    snprintf(base, sizeof base, "%s/%s", dir, name);
+    fx_shp_t *s = fx_shp_create(base, type, wkt, n_fields, fields, types);
+    if (!s)
+        return -1;
+    int rc = 0;
+    for (int i = 0, off = 0; i < n_feat && rc == 0; off += n_vert[i], i++) {
+        double xy[64];
+        memcpy(xy, coords + 2 * off, 2 * (size_t)n_vert[i] * sizeof *xy);
+        town_xy(xy, n_vert[i], to_crs);
+        rc = fx_shp_add(s, n_vert[i], xy, values + i * n_fields);
+    }
+    fx_shp_close(s);
+    return rc;
+}
+
+int fx_write_town(const char *dir, const char *wkt, fx_xy_fn to_crs)
+{
+    static const char *const ward_f[] = { "ward_code", "ward_name" };
+    static const int ward_n[] = { 5, 5 };
+    static const double ward_xy[] = { -200, -500, -200, 500, 1250, 500, 1250, -500, -200, -500,
+                                      1250, -500, 1250, 500, 3200, 500, 3200, -500, 1250, -500 };
+    static const char *const ward_v[] = { "A", "Ward A", "B", "Ward B" };
+    static const char *const path_f[] = { "highway" };
+    static const int path_n[] = { 7, 2 };
+    static const double path_xy[] = { 0, 0, 500, 0, 1000, 0, 1500, 0, 2000, 0, 2500, 0, 3000, 0,
+                                      0, 100, 3000, 100 };
+    static const char *const path_v[] = { "footway", "motorway" };
+    static const char *const site_f[] = { "site_id", "function" };
+    static const int site_n[] = { 5, 5 };
+    static const double site_xy[] = { -100, -50, -100, 50, 0, 50, 0, -50, -100, -50,
+                                      2900, -50, 2900, 50, 3000, 50, 3000, -50, 2900, -50 };
+    static const char *const site_v[] = { "P1", "Public Park Or Garden", "C1", "cemetery" };
+    static const char *const res_f[] = { "population" };
+    static const int res_n[] = { 1, 1, 1, 1, 1, 1, 1 };
+    static const double res_xy[] = { 500, 10, 1189, 10, 1300, 10, 1589, 10, 1700, 10, 2500, 10,
+                                     2800, 300 };
+    static const char *const res_v[] = { "10", "20", "30", "40", "50", "60", "5" };
+    if (fx_mkdir(dir))
+        return -1;
+    return town_layer(dir, "wards", SHPT_POLYGON, wkt, 2, ward_f, "CC", 2, ward_n, ward_xy,
+                      ward_v, to_crs) |
+           town_layer(dir, "paths", SHPT_ARC, wkt, 1, path_f, "C", 2, path_n, path_xy, path_v,
+                      to_crs) |
+           town_layer(dir, "greenspaces", SHPT_POLYGON, wkt, 2, site_f, "CC", 2, site_n,
+                      site_xy, site_v, to_crs) |
+           town_layer(dir, "residents", SHPT_POINT, wkt, 1, res_f, "N", 7, res_n, res_xy,
+                      res_v, to_crs);
+}
+
+void fx_town_config(gr_config_t *cfg, const char *dir)
+{
+    gr_config_defaults(cfg);
+    gr_layer_spec_t *specs[] = { &cfg->wards, &cfg->paths, &cfg->greenspaces, &cfg->residents };
+    const char *names[] = { "wards", "paths", "greenspaces", "residents" };
+    for (int i = 0; i < 4; i++) {
+        snprintf(specs[i]->path, sizeof specs[i]->path, "%s/%s.shp", dir, names[i]);
+        specs[i]->layer[0] = '\0';
+    }
+    snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s/out", dir);
+}

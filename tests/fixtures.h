@@ -1,0 +1,55 @@
+/* fixtures.h - helpers for tests: write tiny layers with shapelib (with a
+ * .prj for the CRS) and build in-memory lines. */
+#ifndef GR_TEST_FIXTURES_H
+#define GR_TEST_FIXTURES_H
+
+#include <stdint.h>
+#include "greenreach/load.h"
+
+/* WKT for the CRSs fixtures are written in. */
+extern const char *const GR_WKT_BNG;    /* EPSG:27700 */
+extern const char *const GR_WKT_WGS84;  /* EPSG:4326, lon/lat */
+extern const char *const GR_WKT_UTM30N; /* EPSG:32630 */
+
+/* Creates dir (and parents); returns 0 on success. */
+int fx_mkdir(const char *dir);
+
+/* Writes <base>.prj with wkt (NULL writes no .prj). */
+int fx_write_prj(const char *base, const char *wkt);
+
+/* A shapefile being written: fx_shp_create, fx_shp_add per feature,
+ * fx_shp_close. Field types are DBF letters: 'C' text, 'N' integer,
+ * 'F' real. Values are given as strings ("" leaves the field NULL). */
+typedef struct fx_shp fx_shp_t;
+fx_shp_t *fx_shp_create(const char *base, int shp_type, const char *wkt, int n_fields,
+                        const char *const *names, const char *types);
+/* Adds one feature: n vertices at xy (one part; polygons are closed by the
+ * caller). Returns 0 on success. */
+int fx_shp_add(fx_shp_t *s, int n, const double *xy, const char *const *values);
+void fx_shp_close(fx_shp_t *s);
+
+/* The "town" fixture, used by the loader and end-to-end tests. Local
+ * coordinates (metres) are offset to BNG (400000, 300000) and then passed
+ * through to_crs (NULL: stay in BNG) before writing <dir>/{wards,paths,
+ * greenspaces,residents}.shp with .prj = wkt.
+ *   wards: A = x -200..1250, B = x 1250..3200 (y -500..500)
+ *   paths: a footway along y=0 from x=0 to 3000 (vertices every 500 m),
+ *          a motorway along y=100 (unwalkable by default)
+ *   greenspaces: P1 "Public Park Or Garden" x -100..0 (touches the footway's
+ *          start); C1 cemetery x 2900..3000 (not a park)
+ *   residents (x, y, population): (500,10,10) (1189,10,20) (1300,10,30)
+ *          (1589,10,40) (1700,10,50) (2500,10,60) (2800,300,5) */
+typedef void (*fx_xy_fn)(double *x, double *y);
+int fx_write_town(const char *dir, const char *wkt, fx_xy_fn to_crs);
+
+/* Defaults, with every layer pointed at the town fixture in dir and the
+ * output folder at <dir>/out. */
+#include "greenreach/config.h"
+void fx_town_config(gr_config_t *cfg, const char *dir);
+
+/* Lines from a flat list: n_lines lines, line i has counts[i] vertices,
+ * coordinates xy[2*k], xy[2*k+1] in order. Caller frees with fx_lines_free. */
+gr_lines_t fx_lines(uint32_t n_lines, const uint32_t *counts, const double *xy);
+void fx_lines_free(gr_lines_t *l);
+
+#endif
