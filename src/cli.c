@@ -1,109 +1,44 @@
-/* greenreach command line: `greenreach run [--config FILE] [--out DIR]
- * [--quiet]`. The only place that prints or exits. */
+/* greenreach: dispatches to a subcommand. The executable is the only place
+ * that prints or exits. */
 #include <gdal.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "greenreach/config.h"
-#include "greenreach/export.h"
-#include "greenreach/pipeline.h"
+#include "commands.h"
 
 typedef struct {
-    const char *config;
-    const char *out_dir;
-    int is_quiet;
-} cli_opts_t;
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command_t;
+
+static const command_t commands[] = {
+    { "run", gr_cmd_run, "walking catchments and ward coverage on the configured data" },
+};
 
 static void usage(FILE *f)
 {
-    fputs("usage: greenreach run [--config FILE] [--out DIR] [--quiet]\n"
-          "  Computes walking catchments and ward coverage; writes DIR (default out/).\n"
-          "  Without --config the bundled Rutland data and shipped defaults are used.\n",
-          f);
-}
-
-static int parse_args(int argc, char **argv, cli_opts_t *o)
-{
-    if (argc < 2 || strcmp(argv[1], "run") != 0)
-        return -1;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--quiet") == 0)
-            o->is_quiet = 1;
-        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            o->config = argv[++i];
-        else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-            o->out_dir = argv[++i];
-        else
-            return -1;
-    }
-    return 0;
-}
-
-static void on_progress(const char *msg, void *ctx)
-{
-    (void)ctx;
-    fprintf(stderr, "greenreach: %s\n", msg);
-}
-
-static int write_outputs(gr_run_t *run, const char *dir, gr_error_t *err)
-{
-    double t0 = gr_now_s();
-    int rc = gr_export_prepare_dir(dir, err);
-    if (!rc)
-        rc = gr_export_ward_csv(run, dir, err);
-    if (!rc)
-        rc = gr_export_residents(run, dir, err);
-    run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
-    if (!rc)
-        rc = gr_export_summary(run, dir, err);
-    return rc;
-}
-
-static void print_headline(const gr_run_t *run, const char *dir)
-{
-    for (int c = 0; c < run->n_cats; c++) {
-        const gr_coverage_t *cv = run->cats[c].cov;
-        printf("%s:", run->cats[c].cat->name);
-        for (uint32_t t = 0; t < run->n_thr; t++)
-            printf(" %.1f%% within %g min", 100.0 * gr_coverage_share(cv, cv->n_wards, t),
-                   run->cfg.threshold_min[t]);
-        printf(" (%.0f residents in %u wards)\n", cv->pop[cv->n_wards], cv->n_wards);
-    }
-    printf("outputs in %s/: ward_coverage.csv residents.gpkg run_summary.txt\n", dir);
+    fputs("usage: greenreach COMMAND [options]   (greenreach COMMAND --help)\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 }
 
 int main(int argc, char **argv)
 {
-    cli_opts_t o = {0};
-    if (parse_args(argc, argv, &o)) {
-        usage(stderr);
-        return 2;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
     }
-    gr_config_t cfg;
-    gr_error_t err = {0};
-    gr_config_defaults(&cfg);
-    if (o.config && gr_config_load(&cfg, o.config, &err)) {
-        fprintf(stderr, "greenreach: %s\n", err.msg);
-        return 2;
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("greenreach %s\n", GR_VERSION);
+        return 0;
     }
-    if (o.out_dir)
-        snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s", o.out_dir);
-    GDALAllRegister();
-    gr_run_t *run = NULL;
-    int rc = gr_export_prepare_dir(cfg.out_dir, &err);
-    if (!rc)
-        rc = gr_run_compute(&cfg, o.is_quiet ? NULL : on_progress, NULL, &run, &err);
-    if (!rc)
-        rc = write_outputs(run, cfg.out_dir, &err);
-    if (rc) {
-        fprintf(stderr, "greenreach: error: %s\n", err.msg);
-        gr_run_free(run);
-        return 1;
+    for (size_t i = 0; argc >= 2 && i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            GDALAllRegister();
+            return commands[i].fn(argc - 1, argv + 1);
+        }
     }
-    if (!o.is_quiet)
-        print_headline(run, cfg.out_dir);
-    gr_run_free(run);
-    return 0;
+    usage(stderr);
+    return 2;
 }

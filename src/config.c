@@ -65,6 +65,44 @@ double gr_config_max_threshold_m(const gr_config_t *cfg)
     return m;
 }
 
+void gr_config_resolve(gr_config_t *cfg)
+{
+    for (int c = 0; c < cfg->n_categories; c++) {
+        gr_category_t *cat = &cfg->categories[c];
+        if (cat->n_thr == 0) {
+            cat->n_thr = cfg->n_thresholds;
+            cat->is_thr_minutes = true;
+            memcpy(cat->thr_value, cfg->threshold_min, sizeof cat->thr_value);
+        }
+        for (int t = 0; t < cat->n_thr; t++) {
+            double v = cat->thr_value[t];
+            cat->thr_m[t] = cat->is_thr_minutes ? v * cfg->speed_kmh * 1000.0 / 60.0 : v;
+            snprintf(cat->thr_label[t], sizeof cat->thr_label[t], "%g%s", v,
+                     cat->is_thr_minutes ? "min" : "m");
+        }
+    }
+}
+
+double gr_category_max_m(const gr_category_t *c)
+{
+    double m = 0.0;
+    for (int t = 0; t < c->n_thr; t++)
+        m = c->thr_m[t] > m ? c->thr_m[t] : m;
+    return m;
+}
+
+bool gr_category_has_site(const gr_category_t *c, const char *function,
+                          const char *play_class)
+{
+    if (!gr_list_contains(c->functions, function))
+        return false;
+    if (!c->play_classes[0])
+        return true;
+    char norm[GR_NAME_MAX];
+    gr_normalise_function(play_class, norm, sizeof norm);
+    return norm[0] && gr_list_contains(c->play_classes, norm);
+}
+
 void gr_normalise_function(const char *in, char *out, size_t n)
 {
     size_t k = 0;
@@ -168,7 +206,7 @@ static int parse_double(const char *s, double *out)
     return 0;
 }
 
-static int parse_thresholds(gr_config_t *cfg, const char *value, char *msg, size_t n)
+static int parse_values(double *out, int *n_out, const char *value, char *msg, size_t n)
 {
     char buf[GR_LIST_MAX];
     int count = 0;
@@ -181,26 +219,38 @@ static int parse_thresholds(gr_config_t *cfg, const char *value, char *msg, size
             return -1;
         }
         if (parse_double(tok, &v) || v <= 0) {
-            snprintf(msg, n, "threshold '%s' is not a positive number of minutes", tok);
+            snprintf(msg, n, "threshold '%s' is not a positive number", tok);
             return -1;
         }
-        cfg->threshold_min[count++] = v;
+        out[count++] = v;
     }
     if (count == 0) {
-        snprintf(msg, n, "thresholds_min needs at least one value");
+        snprintf(msg, n, "thresholds need at least one value");
         return -1;
     }
-    cfg->n_thresholds = count;
+    *n_out = count;
     return 0;
+}
+
+/* Sets one key of a category section. */
+static int set_category_key(ini_ctx_t *c, gr_category_t *cat, const char *key,
+                            const char *value)
+{
+    if (strcmp(key, "functions") == 0)
+        return COPY(cat->functions, value) >= (int)sizeof cat->functions ? -1 : 0;
+    if (strcmp(key, "play_class") == 0)
+        return COPY(cat->play_classes, value) >= (int)sizeof cat->play_classes ? -1 : 0;
+    if (strcmp(key, "thresholds_min") == 0 || strcmp(key, "thresholds_m") == 0) {
+        cat->is_thr_minutes = strcmp(key, "thresholds_min") == 0;
+        return parse_values(cat->thr_value, &cat->n_thr, value, c->msg, sizeof c->msg);
+    }
+    snprintf(c->msg, sizeof c->msg, "unknown key '%s' in [category.%s]", key, cat->name);
+    return -1;
 }
 
 static int set_category(ini_ctx_t *c, const char *name, const char *key, const char *value)
 {
     gr_config_t *cfg = c->cfg;
-    if (strcmp(key, "functions") != 0) {
-        snprintf(c->msg, sizeof c->msg, "unknown key '%s' in [category.%s]", key, name);
-        return -1;
-    }
     if (!c->has_own_categories) {
         cfg->n_categories = 0;
         c->has_own_categories = 1;
@@ -214,10 +264,10 @@ static int set_category(ini_ctx_t *c, const char *name, const char *key, const c
             return -1;
         }
         cfg->n_categories++;
+        memset(&cfg->categories[i], 0, sizeof cfg->categories[i]);
         COPY(cfg->categories[i].name, name);
     }
-    COPY(cfg->categories[i].functions, value);
-    return 0;
+    return set_category_key(c, &cfg->categories[i], key, value);
 }
 
 static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
@@ -233,7 +283,8 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
         memcpy(base, value, strlen(value) + 1);
         return 0;
     case K_THRESHOLDS:
-        return parse_thresholds(c->cfg, value, c->msg, sizeof c->msg);
+        return parse_values(c->cfg->threshold_min, &c->cfg->n_thresholds, value, c->msg,
+                            sizeof c->msg);
     case K_POS_DOUBLE:
     case K_NONNEG_DOUBLE:
         if (parse_double(value, &v) || v < 0 || (k->kind == K_POS_DOUBLE && v == 0)) {

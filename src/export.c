@@ -68,11 +68,12 @@ static void csv_str(FILE *f, const char *s)
 static void csv_header(FILE *f, const gr_run_t *run)
 {
     fputs("ward_code,ward_name,nbhd,population,pop_unsnapped", f);
-    for (int c = 0; c < run->n_cats; c++)
-        for (uint32_t t = 0; t < run->n_thr; t++)
-            fprintf(f, ",%s_pop_%gmin,%s_share_%gmin", run->cats[c].cat->name,
-                    run->cfg.threshold_min[t], run->cats[c].cat->name,
-                    run->cfg.threshold_min[t]);
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_category_t *cat = run->cats[c].cat;
+        for (int t = 0; t < cat->n_thr; t++)
+            fprintf(f, ",%s_pop_%s,%s_share_%s", cat->name, cat->thr_label[t], cat->name,
+                    cat->thr_label[t]);
+    }
     fputc('\n', f);
 }
 
@@ -88,7 +89,7 @@ static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, 
     fprintf(f, ",%.0f,%.0f", c0->pop[r], c0->pop_unsnapped[r]);
     for (int c = 0; c < run->n_cats; c++) {
         const gr_coverage_t *cv = run->cats[c].cov;
-        for (uint32_t t = 0; t < run->n_thr; t++)
+        for (uint32_t t = 0; t < cv->n_thr; t++)
             fprintf(f, ",%.0f,%.4f", cv->pop_within[(size_t)r * cv->n_thr + t],
                     gr_coverage_share(cv, r, t));
     }
@@ -138,8 +139,8 @@ static int residents_schema(const gr_run_t *run, OGRLayerH lyr)
         bad |= add_field(lyr, name, OFTReal);
         snprintf(name, sizeof name, "%s_site", cn);
         bad |= add_field(lyr, name, OFTString);
-        for (uint32_t t = 0; t < run->n_thr; t++) {
-            snprintf(name, sizeof name, "%s_%gmin", cn, run->cfg.threshold_min[t]);
+        for (int t = 0; t < run->cats[c].cat->n_thr; t++) {
+            snprintf(name, sizeof name, "%s_%s", cn, run->cats[c].cat->thr_label[t]);
             bad |= add_field(lyr, name, OFTInteger);
         }
     }
@@ -168,8 +169,8 @@ static int resident_feature(const gr_run_t *run, OGRLayerH lyr, uint32_t i)
         if (cr->res_site[i] != GR_NONE)
             OGR_F_SetFieldString(f, k, run->ds->sites.site_id[cr->res_site[i]]);
         k++;
-        for (uint32_t t = 0; t < run->n_thr; t++)
-            OGR_F_SetFieldInteger(f, k++, cr->res_dist_m[i] <= run->thr_m[t]);
+        for (int t = 0; t < cr->cat->n_thr; t++)
+            OGR_F_SetFieldInteger(f, k++, cr->res_dist_m[i] <= cr->cat->thr_m[t]);
     }
     OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
     OGR_G_SetPoint_2D(pt, 0, R->x[i], R->y[i]);
@@ -277,8 +278,10 @@ int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
     summary_input(f, "residents", &cfg->residents);
     fprintf(f, "crs = %s\nspeed_kmh = %g\nsnap_max_m = %g\njoin_tolerance_m = %g\n",
             run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m, cfg->join_tol_m);
-    for (uint32_t t = 0; t < run->n_thr; t++)
-        fprintf(f, "threshold = %g min = %.0f m\n", cfg->threshold_min[t], run->thr_m[t]);
+    for (int c = 0; c < run->n_cats; c++)
+        for (int t = 0; t < run->cats[c].cat->n_thr; t++)
+            fprintf(f, "threshold.%s = %s = %.0f m\n", run->cats[c].cat->name,
+                    run->cats[c].cat->thr_label[t], run->cats[c].cat->thr_m[t]);
     summary_counts(f, run);
     for (int p = 0; p < GR_PHASE_COUNT; p++)
         fprintf(f, "time.%s_s = %.3f\n", gr_phase_names[p], run->phase_s[p]);

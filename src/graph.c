@@ -11,7 +11,7 @@
 typedef struct {
     uint32_t n_pts, n_seg;
     double *px, *py;
-    uint32_t *occ;        /* line vertices at each point */
+    uint32_t *occ;        /* line vertices at each point (a repeat counts once) */
     uint32_t *seg_a, *seg_b;
     uint32_t *parent;     /* union-find over points */
     uint32_t *vert_pt;    /* point of each input vertex */
@@ -70,9 +70,14 @@ static int dedup_vertices(const gr_lines_t *L, noder_t *n)
             n->n_pts++;
         }
         n->vert_pt[v] = table[h];
-        n->occ[table[h]]++;
     }
     free(table);
+    /* a vertex repeated in place is still one use of the point, so a
+     * doubled end vertex stays a dangling end */
+    for (uint32_t i = 0; i < L->n_lines; i++)
+        for (uint32_t v = L->start[i]; v < L->start[i + 1]; v++)
+            if (v == L->start[i] || n->vert_pt[v] != n->vert_pt[v - 1])
+                n->occ[n->vert_pt[v]]++;
     return 0;
 }
 
@@ -152,9 +157,12 @@ static void near_segment_cb(uint32_t seg, void *ctx)
 static bool is_dangling_end(const gr_lines_t *L, const noder_t *n, uint32_t line, int last,
                             uint32_t *pt)
 {
-    uint32_t v = last ? L->start[line + 1] - 1 : L->start[line];
-    *pt = n->vert_pt[v];
-    return L->start[line + 1] - L->start[line] >= 2 && n->occ[*pt] == 1;
+    uint32_t first = L->start[line], end = L->start[line + 1];
+    if (end - first < 2)
+        return false;
+    *pt = n->vert_pt[last ? end - 1 : first];
+    /* a loop, or a line that never leaves its first point, has no loose end */
+    return n->vert_pt[first] != n->vert_pt[end - 1] && n->occ[*pt] == 1;
 }
 
 /* Joins each dangling end to the nearest other point within tol, or else

@@ -65,7 +65,8 @@ static gr_source_t *category_sources(const gr_run_t *run, gr_cat_result_t *cr, u
     if (!src)
         return NULL;
     for (uint32_t s = 0; s < e->n_sites; s++) {
-        if (!gr_list_contains(cr->cat->functions, run->ds->sites.function[s]))
+        if (!gr_category_has_site(cr->cat, run->ds->sites.function[s],
+                                  run->ds->sites.play_class[s]))
             continue;
         cr->n_sites++;
         cr->n_sites_unreached += e->site_kind[s] == GR_ENTRY_NONE;
@@ -78,9 +79,7 @@ static gr_source_t *category_sources(const gr_run_t *run, gr_cat_result_t *cr, u
 static int search_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
 {
     const gr_residents_t *R = &run->ds->residents;
-    float cutoff = (float)run->thr_m[0];
-    for (uint32_t t = 1; t < run->n_thr; t++)
-        cutoff = fmaxf(cutoff, (float)run->thr_m[t]);
+    float cutoff = (float)gr_category_max_m(cr->cat);
     uint32_t n_src;
     gr_source_t *src = category_sources(run, cr, &n_src);
     cr->res_dist_m = malloc((size_t)R->n * sizeof *cr->res_dist_m + 1);
@@ -90,8 +89,8 @@ static int search_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
         return gr_error_set(err, GR_ENOMEM, "out of memory for category %s", cr->cat->name);
     }
     cr->n_sources = n_src;
-    gr_field_t *f = NULL;
-    int rc = gr_search_multi_source(run->g, src, n_src, cutoff, &f, err);
+    int rc = gr_search_multi_source(run->g, src, n_src, cutoff, &cr->field, err);
+    const gr_field_t *f = cr->field;
     free(src);
     if (rc)
         return rc;
@@ -108,7 +107,6 @@ static int search_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
         cr->res_dist_m[i] = d;
         cr->res_site[i] = site;
     }
-    gr_field_free(f);
     return 0;
 }
 
@@ -169,8 +167,9 @@ static int stage_search(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *
     const gr_residents_t *R = &run->ds->residents;
     for (int c = 0; c < run->n_cats && !rc; c++)
         rc = gr_coverage_compute(run->ds->wards.n, run->res_ward, R->pop,
-                                 run->cats[c].res_dist_m, run->res_snapped, R->n, run->thr_m,
-                                 run->n_thr, &run->cats[c].cov, err);
+                                 run->cats[c].res_dist_m, run->res_snapped, R->n,
+                                 run->cats[c].cat->thr_m, (uint32_t)run->cats[c].cat->n_thr,
+                                 &run->cats[c].cov, err);
     run->phase_s[GR_PHASE_COVERAGE] = gr_now_s() - t0;
     return rc;
 }
@@ -183,9 +182,7 @@ int gr_run_compute(const gr_config_t *cfg, gr_progress_fn pf, void *pc, gr_run_t
     if (!run)
         return gr_error_set(err, GR_ENOMEM, "out of memory");
     run->cfg = *cfg;
-    run->n_thr = (uint32_t)cfg->n_thresholds;
-    for (uint32_t t = 0; t < run->n_thr; t++)
-        run->thr_m[t] = gr_config_threshold_m(cfg, (int)t);
+    gr_config_resolve(&run->cfg);
     run->n_cats = cfg->n_categories;
     run->gh = GEOS_init_r();
     GEOSContext_setErrorMessageHandler_r(run->gh, geos_msg, run);
@@ -217,6 +214,7 @@ void gr_run_free(gr_run_t *run)
     for (int c = 0; c < run->n_cats; c++) {
         free(run->cats[c].res_dist_m);
         free(run->cats[c].res_site);
+        gr_field_free(run->cats[c].field);
         gr_coverage_free(run->cats[c].cov);
     }
     free(run->res_snap);

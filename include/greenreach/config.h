@@ -25,13 +25,23 @@ typedef struct {
     bool is_required;
 } gr_layer_spec_t;
 
-/* A site category: a name and the comma-separated site functions in it.
- * Function values are compared after normalising (lower case, runs of
- * non-alphanumerics become one underscore), so "Public Park Or Garden"
- * matches public_park_or_garden. */
+/* A site category: a name, the comma-separated site functions in it, an
+ * optional play_class filter, and its distance thresholds. Function values
+ * are compared after normalising (lower case, runs of non-alphanumerics
+ * become one underscore), so "Public Park Or Garden" matches
+ * public_park_or_garden. Thresholds are given in minutes (at the walking
+ * speed) or in metres (standards such as Fields in Trust state metres);
+ * none given means the [walk] thresholds. gr_config_resolve fills thr_m and
+ * thr_label ("15min", "400m"). */
 typedef struct {
     char name[GR_NAME_MAX];
     char functions[GR_LIST_MAX];
+    char play_classes[GR_NAME_MAX];     /* empty: any class */
+    int n_thr;
+    double thr_value[GR_MAX_THRESHOLDS];
+    bool is_thr_minutes;
+    double thr_m[GR_MAX_THRESHOLDS];
+    char thr_label[GR_MAX_THRESHOLDS][24];
 } gr_category_t;
 
 typedef struct {
@@ -70,11 +80,23 @@ void gr_config_defaults(gr_config_t *cfg);
  * keys and unparsable values are errors naming the file and line. */
 int gr_config_load(gr_config_t *cfg, const char *path, gr_error_t *err);
 
-/* Threshold i in metres at the configured speed. */
+/* Threshold i of the [walk] thresholds in metres at the configured speed. */
 double gr_config_threshold_m(const gr_config_t *cfg, int i);
 
-/* Largest threshold in metres: the search cut-off. */
+/* Largest [walk] threshold in metres. */
 double gr_config_max_threshold_m(const gr_config_t *cfg);
+
+/* Resolves every category's thresholds into metres and labels (categories
+ * without their own take the [walk] thresholds). Call after loading. */
+void gr_config_resolve(gr_config_t *cfg);
+
+/* Largest threshold of category c in metres: its search cut-off. */
+double gr_category_max_m(const gr_category_t *c);
+
+/* True when a site with this (normalised) function and play class (as
+ * read; may be "") belongs to category c. */
+bool gr_category_has_site(const gr_category_t *c, const char *function,
+                          const char *play_class);
 
 /* Writes the normalised form of a site function into out (size n). */
 void gr_normalise_function(const char *in, char *out, size_t n);

@@ -12,6 +12,7 @@
 #include "greenreach/entrance.h"
 #include "greenreach/graph.h"
 #include "greenreach/load.h"
+#include "greenreach/search.h"
 #include "greenreach/segindex.h"
 
 typedef enum {
@@ -21,9 +22,11 @@ typedef enum {
 
 extern const char *const gr_phase_names[GR_PHASE_COUNT];
 
-/* Results for one site category. */
+/* Results for one site category (thresholds: cat->thr_m). */
 typedef struct {
     const gr_category_t *cat;
+    gr_field_t *field;           /* per-node distances, kept for catchments
+                                    and incremental what-if searches */
     uint32_t n_sites;            /* sites of this category */
     uint32_t n_sites_unreached;  /* of which no path reaches */
     uint32_t n_sources;
@@ -43,8 +46,6 @@ typedef struct {
     uint32_t *res_ward;          /* per resident; GR_NONE: in no ward */
     uint8_t *res_snapped;
     uint32_t n_unsnapped;
-    uint32_t n_thr;
-    double thr_m[GR_MAX_THRESHOLDS];
     int n_cats;
     gr_cat_result_t cats[GR_MAX_CATEGORIES];
     double phase_s[GR_PHASE_COUNT];
@@ -54,7 +55,8 @@ typedef struct {
 /* Optional progress reports (library code never prints). */
 typedef void (*gr_progress_fn)(const char *msg, void *ctx);
 
-/* Runs every stage up to coverage. The caller frees *out with gr_run_free.
+/* Runs every stage up to coverage on a copy of cfg (resolved with
+ * gr_config_resolve). The caller frees *out with gr_run_free.
  * On failure *out is NULL and err says why. */
 int gr_run_compute(const gr_config_t *cfg, gr_progress_fn progress,
                    void *progress_ctx, gr_run_t **out, gr_error_t *err);
