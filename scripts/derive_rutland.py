@@ -112,6 +112,10 @@ LANDUSE_FUNCTION = {
 }
 AMENITY_FUNCTION = {"grave_yard": "cemetery"}
 EXCLUDED_ACCESS = {"private", "no"}
+# Informational flag: the site's point-on-surface lies in school grounds
+# (these pitches/courts rarely carry an access tag but are seldom public).
+SCHOOL_AMENITIES = {"school", "college", "university"}
+SCHOOL_LANDUSE = {"education"}
 PLAYGROUND_BUFFER_M = 15.0
 PLAYGROUND_QUADSEGS = 8                # 32-vertex circle
 
@@ -144,6 +148,13 @@ WEIGHT_CAP_M2 = 300.0
 PERSONS_PER_BUILDING_MIN = 6
 STREET_CLASSES = {"residential", "living_street", "unclassified"}
 STREET_SPACING_M = 25.0
+# Street points are kept only inside the settlement mask: OSM
+# landuse=residential, or within this distance of a qualifying residential
+# building footprint. Without it most points would sit on country lanes
+# (highway=unclassified) between villages.
+SETTLEMENT_BUFFER_M = 50.0
+SETTLEMENT_LANDUSE = "residential"
+GRID_M = 500.0
 WEIGHT_SCALE = 100       # weights are integers in 0.01 m2
 
 
@@ -205,7 +216,12 @@ def to_multipolygon(geom):
 def make_valid_polygonal(geom):
     """(MultiPolygon, repaired?) with invalid input repaired by MakeValid."""
     repaired = False
-    if not geom.IsValid():
+    gdal.PushErrorHandler("CPLQuietErrorHandler")   # IsValid warns on stderr
+    try:
+        valid = geom.IsValid()
+    finally:
+        gdal.PopErrorHandler()
+    if not valid:
         geom = geom.MakeValid()
         repaired = True
     return to_multipolygon(geom), repaired
@@ -253,6 +269,25 @@ def points_along(line, spacing):
         x1, y1 = pts[seg + 1][0], pts[seg + 1][1]
         out.append((x0 + f * (x1 - x0), y0 + f * (y1 - y0)))
     return out
+
+
+class NearIndex:
+    """Grid-bucketed 'is a point within d of any of these geometries?'."""
+
+    def __init__(self, dist, cell=GRID_M):
+        self.dist, self.cell = dist, cell
+        self.cells = defaultdict(list)
+
+    def add(self, geom):
+        minx, maxx, miny, maxy = geom.GetEnvelope()
+        c = self.cell
+        for i in range(int((minx - self.dist) // c), int((maxx + self.dist) // c) + 1):
+            for j in range(int((miny - self.dist) // c), int((maxy + self.dist) // c) + 1):
+                self.cells[(i, j)].append(geom)
+
+    def near(self, pt):
+        key = (int(pt.GetX() // self.cell), int(pt.GetY() // self.cell))
+        return any(g.Distance(pt) <= self.dist for g in self.cells.get(key, ()))
 
 
 class PolygonIndex:
@@ -501,6 +536,14 @@ def derive_greenspaces(mpolys, points, county, reproj, stats):
                       "name": r.get("name"), "access": access,
                       "geom_source": "osm_point_buffer15m", "geom": g})
         stats["gs_playground_points"] += 1
+    schools = PolygonIndex()
+    for r in mpolys:
+        if r.get("amenity") in SCHOOL_AMENITIES or r.get("landuse") in SCHOOL_LANDUSE:
+            g, _ = make_valid_polygonal(reproj(r["_geom"]))
+            schools.add("school", g)
+    for s in sites:
+        s["within_school"] = 1 if schools.containing(s["geom"].PointOnSurface()) else 0
+        stats["gs_within_school"] += s["within_school"]
     sites.sort(key=lambda s: s["key"])
     ids = [s["site_id"] for s in sites]
     if len(set(ids)) != len(ids):
@@ -517,15 +560,22 @@ def building_weight(area):
 def derive_residents(mpolys, paths, lsoas, reproj, stats):
     # Landuse masks
     excl_index, farmyard_index = PolygonIndex(), PolygonIndex()
+    settle_index = PolygonIndex()
+    near_buildings = NearIndex(SETTLEMENT_BUFFER_M)
     for r in mpolys:
         lu = r.get("landuse")
-        if lu in EXCLUDED_LANDUSE or lu == FARMYARD_LANDUSE:
+        if lu in EXCLUDED_LANDUSE or lu == FARMYARD_LANDUSE or lu == SETTLEMENT_LANDUSE:
             g, _ = make_valid_polygonal(reproj(r["_geom"]))
-            (farmyard_index if lu == FARMYARD_LANDUSE else excl_index).add(lu, g)
+            if lu == FARMYARD_LANDUSE:
+                farmyard_index.add(lu, g)
+            elif lu == SETTLEMENT_LANDUSE:
+                settle_index.add(lu, g)
+            else:
+                excl_index.add(lu, g)
 
     lsoa_index = PolygonIndex()
     for code in sorted(lsoas):
-        lsoa_index.add(code, lsoas[code]["geom"])
+        lsoa_index.add(code, lsoas[code]["eff"])
 
     buildings = defaultdict(list)   # lsoa -> [(key, point, weight, source_id)]
     bstats = stats["bld"]
@@ -569,6 +619,7 @@ def derive_residents(mpolys, paths, lsoas, reproj, stats):
             continue
         kind, num, sid = osm_key(r)
         buildings[codes[0]].append(((kind, num), pt, building_weight(area), sid))
+        near_buildings.add(g)
         bstats["qualifying"] += 1
 
     all_w = sorted(w for lst in buildings.values() for _, _, w, _ in lst)
@@ -590,7 +641,7 @@ def derive_residents(mpolys, paths, lsoas, reproj, stats):
         n_bld = len(pts)
         street_used = n_bld * PERSONS_PER_BUILDING_MIN < pop
         if street_used:
-            poly = lsoas[code]["geom"]
+            poly = lsoas[code]["eff"]
             minx, maxx, miny, maxy = poly.GetEnvelope()
             for p in streets:
                 ex = p["geom"].GetEnvelope()
@@ -602,10 +653,15 @@ def derive_residents(mpolys, paths, lsoas, reproj, stats):
                 seq = 0
                 for part in linestring_parts(clip):
                     for xy in points_along(part, STREET_SPACING_M):
+                        seq += 1
+                        q = ogr.Geometry(ogr.wkbPoint)
+                        q.AddPoint_2D(*xy)
+                        if not (settle_index.containing(q) or near_buildings.near(q)):
+                            stats["street_outside_settlement"] += 1
+                            continue
                         pts.append(((1, p["osm_id"], seq), "street", xy,
                                     street_weight,
                                     "osm_way_%d#%d" % (p["osm_id"], seq)))
-                        seq += 1
         if not pts:
             fail("LSOA %s has no building or street points" % code)
         pts.sort(key=lambda t: t[0])
@@ -682,7 +738,8 @@ PATH_FIELDS = [("osm_id", ogr.OFTInteger64), ("highway", ogr.OFTString),
 GS_FIELDS = [("site_id", ogr.OFTString), ("function", ogr.OFTString),
              ("play_class", ogr.OFTString), ("name", ogr.OFTString),
              ("access", ogr.OFTString), ("sport", ogr.OFTString),
-             ("area_m2", ogr.OFTReal), ("geom_source", ogr.OFTString)]
+             ("area_m2", ogr.OFTReal), ("geom_source", ogr.OFTString),
+             ("within_school", ogr.OFTInteger)]
 RES_FIELDS = [("population", ogr.OFTInteger), ("lsoa21cd", ogr.OFTString),
               ("method", ogr.OFTString), ("no_car_share", ogr.OFTReal),
               ("source_id", ogr.OFTString)]
@@ -725,7 +782,7 @@ def write_gpkg(out_path, srs, wards, paths, sites, residents):
 # ---------------------------------------------------------------------------
 # Checks
 # ---------------------------------------------------------------------------
-def verify(out_path, lsoas, n_paths):
+def verify(out_path, lsoas, n_paths, county):
     """Reopen the written file and check it independently."""
     ds = gdal.OpenEx(out_path, gdal.OF_VECTOR | gdal.OF_READONLY)
     counts = {}
@@ -739,7 +796,7 @@ def verify(out_path, lsoas, n_paths):
         fail("written wards layer has %s features" % counts.get("wards"))
     if counts.get("paths") != n_paths:
         fail("written paths layer has %s features" % counts.get("paths"))
-    sums, outside = Counter(), 0
+    sums, outside, outside_wards = Counter(), 0, 0
     lyr = ds.GetLayerByName("residents")
     for f in lyr:
         code = f.GetField("lsoa21cd")
@@ -749,8 +806,12 @@ def verify(out_path, lsoas, n_paths):
         sums[code] += n
         if not lsoas[code]["geom"].Intersects(f.GetGeometryRef()):
             outside += 1
+        if not county.Intersects(f.GetGeometryRef()):
+            outside_wards += 1
     if outside:
         fail("%d resident points lie outside their LSOA" % outside)
+    if outside_wards:
+        fail("%d resident points lie outside every ward" % outside_wards)
     bad = [(c, sums[c], lsoas[c]["pop"]) for c in sorted(lsoas)
            if sums[c] != lsoas[c]["pop"]]
     if bad:
@@ -798,6 +859,12 @@ def main():
                 county.AddGeometry(p)
         county = county.UnionCascaded()
         lsoas = load_lsoas(inputs[LSOA_FILE], inputs[CENSUS_FILE], reproj, stats)
+        # Resident points must fall in their LSOA *and* in a ward: the LSOA
+        # and ward boundaries are generalised separately, so the county
+        # edges differ by a few metres. Use LSOA intersect ward-union.
+        for code in sorted(lsoas):
+            lsoas[code]["eff"] = to_multipolygon(
+                lsoas[code]["geom"].Intersection(county))
 
         pbf = inputs[PBF_FILE]
         lines = read_osm_layer(pbf, "lines")
@@ -813,7 +880,7 @@ def main():
         residents, per_lsoa = derive_residents(mpolys, paths, lsoas, reproj, stats)
 
         write_gpkg(args.out, reproj.bng, wards, paths, sites, residents)
-        counts, sums = verify(args.out, lsoas, len(paths))
+        counts, sums = verify(args.out, lsoas, len(paths), county)
 
     hashes_after = {n: sha256(p) for n, p in inputs.items()}
     if hashes_after != hashes_before:
@@ -829,8 +896,8 @@ def main():
     P("layer feature counts:")
     for name in ("wards", "paths", "greenspaces", "residents"):
         P("  %-12s %6d" % (name, counts[name]))
-    P("paths by highway (top 12):")
-    for hw, n in Counter(p["highway"] for p in paths).most_common(12):
+    P("paths by highway:")
+    for hw, n in Counter(p["highway"] for p in paths).most_common():
         P("  %-16s %5d" % (hw, n))
     P("greenspaces by function:")
     for fn, n in sorted(Counter(s["function"] for s in sites).items()):
@@ -839,13 +906,16 @@ def main():
       "%d excluded access=private/no (%s), of which %d private gardens; "
       "%d repaired with MakeValid; %d playground points buffered by 15 m "
       "(%d of them inside a mapped playground polygon); landuse=orchard "
-      "polygons in extract: %d"
+      "polygons in extract: %d; %d kept sites lie in school grounds "
+      "(within_school=1: %s)"
       % (stats["gs_candidates"], stats["gs_outside_county"],
          stats["gs_excluded_access"],
          ", ".join("%s %d" % kv for kv in sorted(stats["gs_excluded_access_by_fn"].items())),
          stats["gs_private_gardens"], stats["gs_repaired"],
          stats["gs_playground_points"], stats["gs_point_inside_play_polygon"],
-         stats["orchards_in_extract"]))
+         stats["orchards_in_extract"], stats["gs_within_school"],
+         ", ".join("%s %d" % kv for kv in sorted(Counter(
+             s["function"] for s in sites if s["within_school"]).items()))))
     P("wards repaired: %d; LSOAs repaired: %d" % (stats["wards_repaired"],
                                                  stats["lsoas_repaired"]))
     P("buildings:")
@@ -859,6 +929,8 @@ def main():
         mp[r["method"]] += r["population"]
     P("resident points by method: " + ", ".join(
         "%s %d points / %d people" % (k, m[k], mp[k]) for k in sorted(m)))
+    P("street candidate points dropped outside the settlement mask: %d"
+      % stats["street_outside_settlement"])
     P("resident points dropped with 0 people: %d" % stats["res_zero_dropped"])
     P("per-LSOA check (census = sum of points):")
     P("  %-10s %6s %6s %5s %6s %6s %6s  %s" % ("lsoa21cd", "census", "points",
