@@ -9,19 +9,25 @@
 #include "greenreach/config.h"
 #include "greenreach/export.h"
 #include "greenreach/pipeline.h"
+#include "greenreach/report.h"
+#include "greenreach/targets.h"
 #include "commands.h"
 
 typedef struct {
     const char *config;
     const char *out_dir;
     int is_quiet;
+    int is_strict;
 } cli_opts_t;
 
 static void usage(FILE *f)
 {
-    fputs("usage: greenreach run [--config FILE] [--out DIR] [--quiet]\n"
-          "  Computes walking catchments and ward coverage; writes DIR (default out/).\n"
-          "  Without --config the bundled Rutland data and shipped defaults are used.\n",
+    fputs("usage: greenreach run [--config FILE] [--out DIR] [--quiet] [--strict]\n"
+          "  Computes walking catchments, ward coverage and the targets; writes DIR\n"
+          "  (default out/). Without --config the bundled Rutland data and shipped\n"
+          "  defaults are used. Exit status: 0 done (even if targets are missed),\n"
+          "  1 error, 2 bad usage or configuration, 3 with --strict when an\n"
+          "  area-wide target is missed.\n",
           f);
 }
 
@@ -30,6 +36,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quiet") == 0)
             o->is_quiet = 1;
+        else if (strcmp(argv[i], "--strict") == 0)
+            o->is_strict = 1;
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
             o->config = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
@@ -46,31 +54,46 @@ static void on_progress(const char *msg, void *ctx)
     fprintf(stderr, "greenreach: %s\n", msg);
 }
 
-static int write_outputs(gr_run_t *run, const char *dir, gr_error_t *err)
+static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
+                         gr_error_t *err)
 {
     double t0 = gr_now_s();
     int rc = gr_export_prepare_dir(dir, err);
     if (!rc)
-        rc = gr_export_ward_csv(run, dir, err);
+        rc = gr_export_ward_csv(run, tg, dir, err);
+    if (!rc)
+        rc = gr_export_nbhd_csv(run, tg, dir, err);
     if (!rc)
         rc = gr_export_residents(run, dir, err);
+    if (!rc)
+        rc = gr_report_write(run, tg, dir, err);
     run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
     if (!rc)
         rc = gr_export_summary(run, dir, err);
     return rc;
 }
 
-static void print_headline(const gr_run_t *run, const char *dir)
+static void print_headline(const gr_run_t *run, const gr_targets_t *tg, const char *dir)
 {
-    for (int c = 0; c < run->n_cats; c++) {
-        const gr_coverage_t *cv = run->cats[c].cov;
-        printf("%s:", run->cats[c].cat->name);
-        for (uint32_t t = 0; t < cv->n_thr; t++)
-            printf(" %.1f%% within %s", 100.0 * gr_coverage_share(cv, cv->n_wards, t),
-                   run->cats[c].cat->thr_label[t]);
-        printf(" (%.0f residents in %u wards)\n", cv->pop[cv->n_wards], cv->n_wards);
+    const gr_coverage_t *cv = run->cats[0].cov;
+    printf("%.0f residents in %u wards\n", cv->pop[cv->n_wards], cv->n_wards);
+    for (int i = 0; i < tg->n; i++) {
+        const gr_target_result_t *r = &tg->res[i];
+        const gr_measure_t *m = &r->area;
+        printf("  %-16s %-14s", r->target->id, gr_verdict_name(m->verdict));
+        if (m->verdict == GR_VERDICT_NOT_EVALUATED)
+            printf(" %s", r->note);
+        else if (r->target->kind == GR_TARGET_PRESENCE)
+            printf(" %u of %u wards", tg->n_wards - m->wards_short, tg->n_wards);
+        else
+            printf(" %.1f%% within %s (target %.0f%%)", 100.0 * m->share, r->target->threshold,
+                   100.0 * r->target->level);
+        if (m->verdict == GR_VERDICT_MISSED && r->target->kind == GR_TARGET_COVERAGE)
+            printf(", short by %.0f residents", m->shortfall_pop);
+        putchar('\n');
     }
-    printf("outputs in %s/: ward_coverage.csv residents.gpkg run_summary.txt\n", dir);
+    printf("outputs in %s/: report.html report.md ward_coverage.csv nbhd_coverage.csv "
+           "residents.gpkg run_summary.txt maps/\n", dir);
 }
 
 int gr_cmd_run(int argc, char **argv)
@@ -90,18 +113,26 @@ int gr_cmd_run(int argc, char **argv)
     if (o.out_dir)
         snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s", o.out_dir);
     gr_run_t *run = NULL;
+    gr_targets_t *tg = NULL;
     int rc = gr_export_prepare_dir(cfg.out_dir, &err);
     if (!rc)
         rc = gr_run_compute(&cfg, o.is_quiet ? NULL : on_progress, NULL, &run, &err);
     if (!rc)
-        rc = write_outputs(run, cfg.out_dir, &err);
+        rc = gr_targets_evaluate(run, &tg, &err);
+    if (!rc && !o.is_quiet)
+        on_progress("writing tables, report and maps", NULL);
+    if (!rc)
+        rc = write_outputs(run, tg, cfg.out_dir, &err);
     if (rc) {
         fprintf(stderr, "greenreach: error: %s\n", err.msg);
+        gr_targets_free(tg);
         gr_run_free(run);
-        return 1;
+        return rc == GR_ECONFIG ? 2 : 1;
     }
     if (!o.is_quiet)
-        print_headline(run, cfg.out_dir);
+        print_headline(run, tg, cfg.out_dir);
+    int missed = gr_targets_missed(tg);
+    gr_targets_free(tg);
     gr_run_free(run);
-    return 0;
+    return (o.is_strict && missed > 0) ? 3 : 0;
 }

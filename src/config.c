@@ -10,6 +10,78 @@
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
+static void add_category(gr_config_t *cfg, const char *name, const char *functions,
+                         const char *play_classes, double thr_m)
+{
+    gr_category_t *c = &cfg->categories[cfg->n_categories++];
+    COPY(c->name, name);
+    COPY(c->functions, functions);
+    COPY(c->play_classes, play_classes);
+    if (thr_m > 0.0) {
+        c->n_thr = 1;
+        c->thr_value[0] = thr_m;
+    }
+}
+
+/* The shipped categories. Fields in Trust states play distances in metres,
+ * and a LEAP or NEAP also serves the younger LAP age group. */
+static void default_categories(gr_config_t *cfg)
+{
+    add_category(cfg, "park", "park,public_park_or_garden,recreation_ground,village_green,"
+                              "common,open_space,country_park", "", 0.0);
+    add_category(cfg, "play_lap", "play_space,playground", "LAP,LEAP,NEAP", 100.0);
+    add_category(cfg, "play_leap", "play_space,playground", "LEAP,NEAP", 400.0);
+    add_category(cfg, "play_neap", "play_space,playground", "NEAP", 1000.0);
+    add_category(cfg, "meadow", "meadow", "", 0.0);
+    add_category(cfg, "orchard", "orchard", "", 0.0);
+    add_category(cfg, "sports", "bowling_green,tennis_court,skate_park,playing_field,"
+                                "other_sports_facility,pitch", "", 0.0);
+    add_category(cfg, "corridor", "green_corridor", "", 0.0);
+}
+
+static void add_target(gr_config_t *cfg, const char *id, const char *title,
+                       gr_target_kind_t kind, const char *category, const char *threshold,
+                       gr_pop_filter_t pop, int scopes)
+{
+    gr_target_t *t = &cfg->targets[cfg->n_targets++];
+    memset(t, 0, sizeof *t);
+    COPY(t->id, id);
+    COPY(t->title, title);
+    t->kind = kind;
+    COPY(t->category, category);
+    COPY(t->threshold, threshold);
+    t->level = 0.97;
+    t->population = pop;
+    t->scopes = scopes;
+    t->min_sites = 1;
+}
+
+/* The council's targets as DESIGN.md states them. */
+static void default_targets(gr_config_t *cfg)
+{
+    const int all = GR_SCOPE_WARD | GR_SCOPE_NBHD | GR_SCOPE_AREA;
+    add_target(cfg, "park_20", "97% of residents within a 20-minute walk of a park or open space",
+               GR_TARGET_COVERAGE, "park", "20min", GR_POP_ALL, all);
+    add_target(cfg, "park_15_lowcar", "residents of low-car-ownership zones within a 15-minute "
+               "walk of a park", GR_TARGET_COVERAGE, "park", "15min", GR_POP_LOWCAR, all);
+    add_target(cfg, "meadow_ward", "a grassland meadow in every ward", GR_TARGET_PRESENCE,
+               "meadow", "", GR_POP_ALL, GR_SCOPE_WARD | GR_SCOPE_AREA);
+    add_target(cfg, "orchard_ward", "an orchard in every ward", GR_TARGET_PRESENCE, "orchard",
+               "", GR_POP_ALL, GR_SCOPE_WARD | GR_SCOPE_AREA);
+    add_target(cfg, "play_lap", "equipped play (LAP) within 100 m", GR_TARGET_COVERAGE,
+               "play_lap", "100m", GR_POP_ALL, all);
+    add_target(cfg, "play_leap", "equipped play (LEAP) within 400 m", GR_TARGET_COVERAGE,
+               "play_leap", "400m", GR_POP_ALL, all);
+    add_target(cfg, "play_neap", "a NEAP within 1000 m", GR_TARGET_COVERAGE, "play_neap",
+               "1000m", GR_POP_ALL, all);
+    add_target(cfg, "sports_nbhd", "outdoor sports facilities within a 20-minute walk in "
+               "every neighbourhood", GR_TARGET_COVERAGE, "sports", "20min", GR_POP_ALL,
+               GR_SCOPE_NBHD | GR_SCOPE_AREA);
+    add_target(cfg, "corridor_nbhd", "a green corridor within a 20-minute walk in every "
+               "neighbourhood", GR_TARGET_COVERAGE, "corridor", "20min", GR_POP_ALL,
+               GR_SCOPE_NBHD | GR_SCOPE_AREA);
+}
+
 void gr_config_defaults(gr_config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -41,11 +113,9 @@ void gr_config_defaults(gr_config_t *cfg)
     cfg->n_thresholds = 2;
     cfg->threshold_min[0] = 15.0;
     cfg->threshold_min[1] = 20.0;
-    cfg->n_categories = 1;
-    COPY(cfg->categories[0].name, "park");
-    COPY(cfg->categories[0].functions,
-         "park,public_park_or_garden,recreation_ground,village_green,"
-         "common,open_space,country_park");
+    default_categories(cfg);
+    default_targets(cfg);
+    cfg->lowcar_threshold = -1.0;
     COPY(cfg->out_dir, "out");
 }
 
@@ -65,7 +135,30 @@ double gr_config_max_threshold_m(const gr_config_t *cfg)
     return m;
 }
 
-void gr_config_resolve(gr_config_t *cfg)
+int gr_config_category(const gr_config_t *cfg, const char *name)
+{
+    for (int c = 0; c < cfg->n_categories; c++)
+        if (strcmp(cfg->categories[c].name, name) == 0)
+            return c;
+    return -1;
+}
+
+static int check_target(const gr_config_t *cfg, const gr_target_t *t, gr_error_t *err)
+{
+    int c = gr_config_category(cfg, t->category);
+    if (c < 0)
+        return gr_error_set(err, GR_ECONFIG, "target %s: no category '%s'", t->id, t->category);
+    if (t->kind == GR_TARGET_PRESENCE)
+        return 0;
+    const gr_category_t *cat = &cfg->categories[c];
+    for (int k = 0; k < cat->n_thr; k++)
+        if (strcmp(cat->thr_label[k], t->threshold) == 0)
+            return 0;
+    return gr_error_set(err, GR_ECONFIG, "target %s: category '%s' has no threshold '%s'",
+                        t->id, t->category, t->threshold);
+}
+
+static void resolve_categories(gr_config_t *cfg)
 {
     for (int c = 0; c < cfg->n_categories; c++) {
         gr_category_t *cat = &cfg->categories[c];
@@ -81,6 +174,17 @@ void gr_config_resolve(gr_config_t *cfg)
                      cat->is_thr_minutes ? "min" : "m");
         }
     }
+}
+
+int gr_config_resolve(gr_config_t *cfg, gr_error_t *err)
+{
+    resolve_categories(cfg);
+    for (int i = 0; i < cfg->n_targets; i++) {
+        int rc = check_target(cfg, &cfg->targets[i], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 double gr_category_max_m(const gr_category_t *c)
@@ -148,6 +252,7 @@ typedef struct {
     gr_config_t *cfg;
     const char *path;
     int has_own_categories;
+    int has_own_targets;
     char msg[512];
     char first_msg[512];   /* inih goes on after an error; keep the first */
 } ini_ctx_t;
@@ -298,10 +403,134 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
     return -1;
 }
 
+static int parse_scopes(const char *value, int *out)
+{
+    char buf[GR_NAME_MAX], norm[GR_NAME_MAX];
+    static const char *const names[] = { "ward", "nbhd", "area" };
+    *out = 0;
+    COPY(buf, value);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        gr_normalise_function(tok, norm, sizeof norm);
+        int bit = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(norm, names[i]) == 0)
+                bit = 1 << i;
+        if (bit < 0)
+            return -1;
+        *out |= bit;
+    }
+    return *out ? 0 : -1;
+}
+
+static int bad_value(ini_ctx_t *c, const char *key, const char *value, const char *expected)
+{
+    snprintf(c->msg, sizeof c->msg, "'%s' must be %s, got '%s'", key, expected, value);
+    return -1;
+}
+
+static int set_target_key(ini_ctx_t *c, gr_target_t *t, const char *key, const char *value)
+{
+    double v;
+    if (strcmp(key, "title") == 0)
+        return COPY(t->title, value) >= (int)sizeof t->title ? bad_value(c, key, value, "shorter") : 0;
+    if (strcmp(key, "category") == 0)
+        return COPY(t->category, value) >= (int)sizeof t->category ? bad_value(c, key, value, "shorter") : 0;
+    if (strcmp(key, "threshold") == 0)
+        return COPY(t->threshold, value) >= (int)sizeof t->threshold ? bad_value(c, key, value, "shorter") : 0;
+    if (strcmp(key, "kind") == 0) {
+        if (strcmp(value, "coverage") != 0 && strcmp(value, "presence") != 0)
+            return bad_value(c, key, value, "coverage or presence");
+        t->kind = strcmp(value, "coverage") == 0 ? GR_TARGET_COVERAGE : GR_TARGET_PRESENCE;
+        return 0;
+    }
+    if (strcmp(key, "population") == 0) {
+        if (strcmp(value, "all") != 0 && strcmp(value, "lowcar") != 0)
+            return bad_value(c, key, value, "all or lowcar");
+        t->population = strcmp(value, "all") == 0 ? GR_POP_ALL : GR_POP_LOWCAR;
+        return 0;
+    }
+    if (strcmp(key, "scope") == 0)
+        return parse_scopes(value, &t->scopes) ? bad_value(c, key, value, "a list of ward, nbhd, area") : 0;
+    if (strcmp(key, "level") == 0)
+        return (parse_double(value, &v) || v < 0 || v > 1) ? bad_value(c, key, value, "a share from 0 to 1")
+                                                          : (t->level = v, 0);
+    if (strcmp(key, "min_sites") == 0)
+        return (parse_double(value, &v) || v < 1 || v != floor(v) || v > 1e6)
+                   ? bad_value(c, key, value, "a whole number of at least 1")
+                   : (t->min_sites = (int)v, 0);
+    if (strcmp(key, "min_area_m2") == 0)
+        return (parse_double(value, &v) || v < 0) ? bad_value(c, key, value, "a non-negative number")
+                                                 : (t->min_area_m2 = v, 0);
+    snprintf(c->msg, sizeof c->msg, "unknown key '%s' in [target.%s]", key, t->id);
+    return -1;
+}
+
+static int set_target(ini_ctx_t *c, const char *id, const char *key, const char *value)
+{
+    gr_config_t *cfg = c->cfg;
+    if (!c->has_own_targets) {
+        cfg->n_targets = 0;
+        c->has_own_targets = 1;
+    }
+    int i = 0;
+    while (i < cfg->n_targets && strcmp(cfg->targets[i].id, id) != 0)
+        i++;
+    if (i == cfg->n_targets) {
+        if (i == GR_MAX_TARGETS) {
+            snprintf(c->msg, sizeof c->msg, "at most %d targets", GR_MAX_TARGETS);
+            return -1;
+        }
+        gr_target_t *t = &cfg->targets[cfg->n_targets++];
+        memset(t, 0, sizeof *t);
+        COPY(t->id, id);
+        t->level = 0.97;
+        t->min_sites = 1;
+        t->scopes = GR_SCOPE_WARD | GR_SCOPE_NBHD | GR_SCOPE_AREA;
+    }
+    return set_target_key(c, &cfg->targets[i], key, value);
+}
+
+static int set_nbhd(ini_ctx_t *c, const char *name, const char *wards)
+{
+    gr_config_t *cfg = c->cfg;
+    if (cfg->n_nbhd_map == GR_MAX_NBHDS) {
+        snprintf(c->msg, sizeof c->msg, "at most %d neighbourhoods", GR_MAX_NBHDS);
+        return -1;
+    }
+    gr_nbhd_map_t *m = &cfg->nbhd_map[cfg->n_nbhd_map++];
+    COPY(m->name, name);
+    COPY(m->wards, wards);
+    return 0;
+}
+
+static int set_lowcar(ini_ctx_t *c, const char *key, const char *value)
+{
+    double v;
+    if (strcmp(key, "threshold") != 0) {
+        snprintf(c->msg, sizeof c->msg, "unknown key '%s' in section [lowcar]", key);
+        return -1;
+    }
+    if (strcmp(value, "auto") == 0) {
+        c->cfg->lowcar_threshold = -1.0;
+        return 0;
+    }
+    if (parse_double(value, &v) || v < 0 || v > 1)
+        return bad_value(c, key, value, "auto or a share from 0 to 1");
+    c->cfg->lowcar_threshold = v;
+    return 0;
+}
+
 static int apply(ini_ctx_t *c, const char *section, const char *key, const char *value)
 {
     if (strncmp(section, "category.", 9) == 0 && section[9])
         return set_category(c, section + 9, key, value);
+    if (strncmp(section, "target.", 7) == 0 && section[7])
+        return set_target(c, section + 7, key, value);
+    if (strcmp(section, "neighbourhoods") == 0)
+        return set_nbhd(c, key, value);
+    if (strcmp(section, "lowcar") == 0)
+        return set_lowcar(c, key, value);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
             return set_key(c, &keys[i], value);

@@ -32,6 +32,26 @@ static int commit_file(const char *tmp, const char *dir, const char *name, gr_er
     return 0;
 }
 
+int gr_export_open_tmp(const char *dir, const char *name, char *tmp, size_t n, FILE **f,
+                       gr_error_t *err)
+{
+    tmp_name(tmp, n, dir, name);
+    *f = fopen(tmp, "wb");
+    if (!*f)
+        return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    return 0;
+}
+
+int gr_export_commit(FILE *f, const char *tmp, const char *dir, const char *name,
+                     gr_error_t *err)
+{
+    if (ferror(f) | (fclose(f) != 0)) {
+        remove(tmp);
+        return gr_error_set(err, GR_EIO, "%s/%s: write failed", dir, name);
+    }
+    return commit_file(tmp, dir, name, err);
+}
+
 int gr_export_prepare_dir(const char *dir, gr_error_t *err)
 {
     char path[GR_PATH_MAX];
@@ -65,6 +85,27 @@ static void csv_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static void target_header(FILE *f, const gr_targets_t *tg)
+{
+    for (int i = 0; tg && i < tg->n; i++) {
+        const char *id = tg->res[i].target->id;
+        if (tg->res[i].target->kind == GR_TARGET_COVERAGE)
+            fprintf(f, ",%s_pop,%s_within,%s_share,%s_shortfall,%s", id, id, id, id, id);
+        else
+            fprintf(f, ",%s_sites,%s_area_m2,%s_shortfall,%s", id, id, id, id);
+    }
+}
+
+static void target_cells(FILE *f, const gr_targets_t *tg, int i, const gr_measure_t *m)
+{
+    const char *v = gr_verdict_name(m->verdict);
+    if (tg->res[i].target->kind == GR_TARGET_COVERAGE)
+        fprintf(f, ",%.0f,%.0f,%.4f,%.0f,%s", m->pop, m->pop_within, m->share,
+                m->shortfall_pop, v);
+    else
+        fprintf(f, ",%u,%.0f,%.0f,%s", m->n_sites, m->site_area_m2, m->shortfall_pop, v);
+}
+
 static void csv_header(FILE *f, const gr_run_t *run)
 {
     fputs("ward_code,ward_name,nbhd,population,pop_unsnapped", f);
@@ -74,7 +115,6 @@ static void csv_header(FILE *f, const gr_run_t *run)
             fprintf(f, ",%s_pop_%s,%s_share_%s", cat->name, cat->thr_label[t], cat->name,
                     cat->thr_label[t]);
     }
-    fputc('\n', f);
 }
 
 static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, const char *name,
@@ -93,28 +133,57 @@ static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, 
             fprintf(f, ",%.0f,%.4f", cv->pop_within[(size_t)r * cv->n_thr + t],
                     gr_coverage_share(cv, r, t));
     }
-    fputc('\n', f);
 }
 
-int gr_export_ward_csv(const gr_run_t *run, const char *dir, gr_error_t *err)
+int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *tg, const char *dir,
+                       gr_error_t *err)
 {
     char tmp[GR_PATH_MAX + 64];
-    tmp_name(tmp, sizeof tmp, dir, "ward_coverage.csv");
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    FILE *f;
+    int rc = gr_export_open_tmp(dir, "ward_coverage.csv", tmp, sizeof tmp, &f, err);
+    if (rc)
+        return rc;
     const gr_wards_t *w = &run->ds->wards;
     csv_header(f, run);
-    if (run->n_cats > 0) {
-        for (uint32_t r = 0; r < w->n; r++)
-            csv_row(f, run, r, w->code[r], w->name[r], w->nbhd[r]);
-        csv_row(f, run, w->n, "TOTAL", "All wards", "");
+    target_header(f, tg);
+    fputc('\n', f);
+    for (uint32_t r = 0; run->n_cats > 0 && r <= w->n; r++) {
+        bool is_total = r == w->n;
+        const char *nbhd = w->nbhd[r < w->n ? r : 0];
+        if (tg && !is_total && tg->ward_nbhd[r] != GR_NONE)
+            nbhd = tg->nbhd_name[tg->ward_nbhd[r]];
+        csv_row(f, run, r, is_total ? "TOTAL" : w->code[r], is_total ? "All wards" : w->name[r],
+                is_total ? "" : nbhd);
+        for (int i = 0; tg && i < tg->n; i++)
+            target_cells(f, tg, i, is_total ? &tg->res[i].area : &tg->res[i].ward[r]);
+        fputc('\n', f);
     }
-    if (ferror(f) | (fclose(f) != 0)) {
-        remove(tmp);
-        return gr_error_set(err, GR_EIO, "%s/ward_coverage.csv: write failed", dir);
+    return gr_export_commit(f, tmp, dir, "ward_coverage.csv", err);
+}
+
+int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *tg, const char *dir,
+                       gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64];
+    FILE *f;
+    int rc = gr_export_open_tmp(dir, "nbhd_coverage.csv", tmp, sizeof tmp, &f, err);
+    if (rc)
+        return rc;
+    fputs("nbhd,wards", f);
+    target_header(f, tg);
+    fputc('\n', f);
+    for (uint32_t k = 0; k <= tg->n_nbhd; k++) {
+        uint32_t n_wards = 0;
+        for (uint32_t w = 0; w < tg->n_wards; w++)
+            n_wards += k == tg->n_nbhd || tg->ward_nbhd[w] == k;
+        csv_str(f, k < tg->n_nbhd ? tg->nbhd_name[k] : "ALL");
+        fprintf(f, ",%u", n_wards);
+        for (int i = 0; i < tg->n; i++)
+            target_cells(f, tg, i, k < tg->n_nbhd ? &tg->res[i].nbhd[k] : &tg->res[i].area);
+        fputc('\n', f);
     }
-    return commit_file(tmp, dir, "ward_coverage.csv", err);
+    (void)run;
+    return gr_export_commit(f, tmp, dir, "nbhd_coverage.csv", err);
 }
 
 /* ---- residents.gpkg ---- */
@@ -265,10 +334,10 @@ static void summary_counts(FILE *f, const gr_run_t *run)
 int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
 {
     char tmp[GR_PATH_MAX + 64];
-    tmp_name(tmp, sizeof tmp, dir, "run_summary.txt");
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));
+    FILE *f;
+    int rc = gr_export_open_tmp(dir, "run_summary.txt", tmp, sizeof tmp, &f, err);
+    if (rc)
+        return rc;
     const gr_config_t *cfg = &run->cfg;
     fprintf(f, "greenreach_version = %s\n", GR_VERSION);
     summary_input(f, "wards", &cfg->wards);
@@ -285,9 +354,5 @@ int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
     summary_counts(f, run);
     for (int p = 0; p < GR_PHASE_COUNT; p++)
         fprintf(f, "time.%s_s = %.3f\n", gr_phase_names[p], run->phase_s[p]);
-    if (ferror(f) | (fclose(f) != 0)) {
-        remove(tmp);
-        return gr_error_set(err, GR_EIO, "%s/run_summary.txt: write failed", dir);
-    }
-    return commit_file(tmp, dir, "run_summary.txt", err);
+    return gr_export_commit(f, tmp, dir, "run_summary.txt", err);
 }

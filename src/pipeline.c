@@ -182,14 +182,18 @@ int gr_run_compute(const gr_config_t *cfg, gr_progress_fn pf, void *pc, gr_run_t
     if (!run)
         return gr_error_set(err, GR_ENOMEM, "out of memory");
     run->cfg = *cfg;
-    gr_config_resolve(&run->cfg);
+    int rc = gr_config_resolve(&run->cfg, err);
+    if (rc) {
+        free(run);
+        return rc;
+    }
     run->n_cats = cfg->n_categories;
     run->gh = GEOS_init_r();
     GEOSContext_setErrorMessageHandler_r(run->gh, geos_msg, run);
     GEOSContext_setNoticeMessageHandler_r(run->gh, NULL, NULL);
     double t0 = gr_now_s();
     progress(pf, pc, "loading layers");
-    int rc = gr_load_dataset(cfg, run->gh, &run->ds, err);
+    rc = gr_load_dataset(&run->cfg, run->gh, &run->ds, err);
     run->phase_s[GR_PHASE_LOAD] = gr_now_s() - t0;
     if (!rc) {
         progress(pf, pc, "loaded %u wards, %u path lines, %u sites, %u residents (CRS %s)",

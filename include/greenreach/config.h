@@ -14,6 +14,8 @@
 #define GR_LIST_MAX 1024
 #define GR_MAX_THRESHOLDS 8
 #define GR_MAX_CATEGORIES 16
+#define GR_MAX_TARGETS 16
+#define GR_MAX_NBHDS 64
 
 /* One input layer: a file OGR can open, the layer inside it (empty: the
  * first/only layer) and the CRS to assume when the data declares none
@@ -44,6 +46,36 @@ typedef struct {
     char thr_label[GR_MAX_THRESHOLDS][24];
 } gr_category_t;
 
+/* A council target. Coverage targets ask that a share `level` of residents
+ * (all, or those of low-car zones) live within `threshold` (a label of the
+ * category's thresholds, e.g. "20min") of a site of `category`. Presence
+ * targets ask for at least min_sites sites of `category` (each at least
+ * min_area_m2) intersecting every ward. `scopes` says where the verdict is
+ * given: per ward, per neighbourhood, area-wide (GR_SCOPE_* bits). */
+typedef enum { GR_TARGET_COVERAGE, GR_TARGET_PRESENCE } gr_target_kind_t;
+typedef enum { GR_POP_ALL, GR_POP_LOWCAR } gr_pop_filter_t;
+enum { GR_SCOPE_WARD = 1, GR_SCOPE_NBHD = 2, GR_SCOPE_AREA = 4 };
+
+typedef struct {
+    char id[GR_NAME_MAX];
+    char title[256];
+    gr_target_kind_t kind;
+    char category[GR_NAME_MAX];
+    char threshold[24];
+    double level;
+    gr_pop_filter_t population;
+    int scopes;
+    int min_sites;
+    double min_area_m2;
+} gr_target_t;
+
+/* Neighbourhood lookup entry: a name and the comma-separated codes or
+ * names of its wards. Without entries the wards layer's nbhd field is used. */
+typedef struct {
+    char name[GR_NAME_MAX];
+    char wards[GR_LIST_MAX];
+} gr_nbhd_map_t;
+
 typedef struct {
     gr_layer_spec_t wards, paths, greenspaces, access_points, residents;
 
@@ -68,6 +100,16 @@ typedef struct {
     int n_categories;
     gr_category_t categories[GR_MAX_CATEGORIES];
 
+    int n_targets;
+    gr_target_t targets[GR_MAX_TARGETS];
+
+    /* low-car zones: no_car_share above this; negative means the area-wide
+     * (population-weighted) share */
+    double lowcar_threshold;
+
+    int n_nbhd_map;
+    gr_nbhd_map_t nbhd_map[GR_MAX_NBHDS];
+
     char target_crs[GR_NAME_MAX];   /* empty: chosen from the data */
     char out_dir[GR_PATH_MAX];
 } gr_config_t;
@@ -87,8 +129,12 @@ double gr_config_threshold_m(const gr_config_t *cfg, int i);
 double gr_config_max_threshold_m(const gr_config_t *cfg);
 
 /* Resolves every category's thresholds into metres and labels (categories
- * without their own take the [walk] thresholds). Call after loading. */
-void gr_config_resolve(gr_config_t *cfg);
+ * without their own take the [walk] thresholds) and checks that every
+ * target names a category and one of its thresholds. */
+int gr_config_resolve(gr_config_t *cfg, gr_error_t *err);
+
+/* Index of the category named name, or -1. */
+int gr_config_category(const gr_config_t *cfg, const char *name);
 
 /* Largest threshold of category c in metres: its search cut-off. */
 double gr_category_max_m(const gr_category_t *c);

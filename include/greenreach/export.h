@@ -6,14 +6,25 @@
 #ifndef GR_EXPORT_H
 #define GR_EXPORT_H
 
+#include <stdio.h>
 #include "greenreach/error.h"
 #include "greenreach/pipeline.h"
+#include "greenreach/targets.h"
 
 /* Writes <dir>/ward_coverage.csv: one row per ward, then a total row
  * (ward_code "TOTAL"). Columns: ward_code, ward_name, nbhd, population,
- * pop_unsnapped, then per category and threshold <cat>_pop_<m>min and
- * <cat>_share_<m>min (share 0..1, 4 decimals). */
-int gr_export_ward_csv(const gr_run_t *run, const char *dir, gr_error_t *err);
+ * pop_unsnapped, then per category and threshold <cat>_pop_<label> and
+ * <cat>_share_<label> (share 0..1, 4 decimals), then per target (when
+ * targets is not NULL) its measures and verdict: coverage targets
+ * <id>_pop, <id>_within, <id>_share, <id>_shortfall, <id>; presence
+ * targets <id>_sites, <id>_area_m2, <id>_shortfall, <id>. */
+int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *targets,
+                       const char *dir, gr_error_t *err);
+
+/* Writes <dir>/nbhd_coverage.csv: one row per neighbourhood and an
+ * area-wide row ("ALL"), with the same target columns. */
+int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *targets,
+                       const char *dir, gr_error_t *err);
 
 /* Writes <dir>/residents.gpkg, layer "residents": the point, population,
  * ward_code, snapped flag, snap offset and per category <cat>_dist_m
@@ -24,6 +35,16 @@ int gr_export_residents(const gr_run_t *run, const char *dir,
 /* Writes <dir>/run_summary.txt: inputs (paths, sizes, dates), CRS, speed,
  * snap cap, thresholds, version, counts of everything skipped, phase times. */
 int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err);
+
+/* Opens <dir>/.<name>.tmp-<pid> for writing: the way every output file is
+ * started. tmp (size n) receives the temporary path. */
+int gr_export_open_tmp(const char *dir, const char *name, char *tmp, size_t n, FILE **f,
+                       gr_error_t *err);
+
+/* Closes f and renames tmp to <dir>/<name> if everything was written;
+ * otherwise removes tmp and fails, leaving any earlier <name> untouched. */
+int gr_export_commit(FILE *f, const char *tmp, const char *dir, const char *name,
+                     gr_error_t *err);
 
 /* Creates dir (and parents) if missing and checks it is writable. */
 int gr_export_prepare_dir(const char *dir, gr_error_t *err);

@@ -1,0 +1,464 @@
+#include "greenreach/report.h"
+
+#include <cpl_string.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "greenreach/export.h"
+#include "greenreach/map.h"
+
+/* ---- a table both writers print ---- */
+
+#define MAX_COLS 24
+
+typedef struct {
+    int n_cols, n_rows, cap;
+    char head[MAX_COLS][GR_NAME_MAX];
+    char (*cells)[MAX_COLS][256];
+    gr_verdict_t (*tone)[MAX_COLS];   /* colours verdict cells in HTML */
+} table_t;
+
+static int table_row(table_t *t)
+{
+    if (t->n_rows == t->cap) {
+        int c = t->cap ? 2 * t->cap : 32;
+        void *cells = realloc(t->cells, (size_t)c * sizeof *t->cells);
+        if (!cells)
+            return -1;
+        t->cells = cells;
+        void *tone = realloc(t->tone, (size_t)c * sizeof *t->tone);
+        if (!tone)
+            return -1;
+        t->tone = tone;
+        t->cap = c;
+    }
+    memset(t->cells[t->n_rows], 0, sizeof *t->cells);
+    for (int k = 0; k < MAX_COLS; k++)
+        t->tone[t->n_rows][k] = GR_VERDICT_NA;
+    return t->n_rows++;
+}
+
+static void table_free(table_t *t)
+{
+    free(t->cells);
+    free(t->tone);
+}
+
+static void md_table(FILE *f, const table_t *t)
+{
+    for (int c = 0; c < t->n_cols; c++)
+        fprintf(f, "| %s ", t->head[c]);
+    fputs("|\n", f);
+    for (int c = 0; c < t->n_cols; c++)
+        fputs(c == 0 ? "|---" : "|---:", f);
+    fputs("|\n", f);
+    for (int r = 0; r < t->n_rows; r++) {
+        for (int c = 0; c < t->n_cols; c++)
+            fprintf(f, "| %s ", t->cells[r][c]);
+        fputs("|\n", f);
+    }
+    fputc('\n', f);
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<')
+            fputs("&lt;", f);
+        else if (*s == '>')
+            fputs("&gt;", f);
+        else if (*s == '&')
+            fputs("&amp;", f);
+        else
+            fputc(*s, f);
+    }
+}
+
+static void html_table(FILE *f, const table_t *t)
+{
+    static const char *const cls[] = { "met", "missed", "ne", "" };
+    fputs("<table>\n<tr>", f);
+    for (int c = 0; c < t->n_cols; c++) {
+        fputs("<th>", f);
+        html_text(f, t->head[c]);
+        fputs("</th>", f);
+    }
+    fputs("</tr>\n", f);
+    for (int r = 0; r < t->n_rows; r++) {
+        fputs("<tr>", f);
+        for (int c = 0; c < t->n_cols; c++) {
+            fprintf(f, "<td class=\"%s\">", cls[t->tone[r][c]]);
+            html_text(f, t->cells[r][c]);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+}
+
+/* ---- what the tables say ---- */
+
+static const char *verdict_mark(gr_verdict_t v)
+{
+    static const char *const marks[] = { "met", "MISSED", "not evaluated", "-" };
+    return marks[v];
+}
+
+static void measure_text(const gr_target_result_t *r, const gr_measure_t *m, char *out, size_t n,
+                         uint32_t n_wards)
+{
+    if (m->verdict == GR_VERDICT_NOT_EVALUATED)
+        snprintf(out, n, "-");
+    else if (r->target->kind == GR_TARGET_PRESENCE)
+        snprintf(out, n, "%u of %u wards", n_wards - m->wards_short, n_wards);
+    else
+        snprintf(out, n, "%.1f%% (%.0f of %.0f)", 100.0 * m->share, m->pop_within, m->pop);
+}
+
+static void shortfall_text(const gr_target_result_t *r, const gr_measure_t *m, char *out, size_t n)
+{
+    if (m->verdict != GR_VERDICT_MISSED)
+        snprintf(out, n, "-");
+    else if (r->target->kind == GR_TARGET_PRESENCE)
+        snprintf(out, n, "%u wards (%.0f residents)", m->wards_short, m->shortfall_pop);
+    else
+        snprintf(out, n, "%.0f residents", m->shortfall_pop);
+}
+
+static void count_met(const gr_measure_t *rows, uint32_t n, char *out, size_t len)
+{
+    uint32_t met = 0, judged = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        met += rows[i].verdict == GR_VERDICT_MET;
+        judged += rows[i].verdict == GR_VERDICT_MET || rows[i].verdict == GR_VERDICT_MISSED;
+    }
+    if (judged)
+        snprintf(out, len, "%u / %u", met, judged);
+    else
+        snprintf(out, len, "-");
+}
+
+static int headline_table(const gr_targets_t *tg, table_t *t)
+{
+    static const char *const head[] = { "Target", "What", "Area-wide", "Measure", "Short by",
+                                        "Wards met", "Neighbourhoods met", "Note" };
+    t->n_cols = 8;
+    for (int c = 0; c < t->n_cols; c++)
+        snprintf(t->head[c], sizeof t->head[c], "%s", head[c]);
+    for (int i = 0; i < tg->n; i++) {
+        const gr_target_result_t *r = &tg->res[i];
+        int row = table_row(t);
+        if (row < 0)
+            return -1;
+        char (*c)[256] = t->cells[row];
+        snprintf(c[0], 256, "%s", r->target->id);
+        snprintf(c[1], 256, "%s", r->target->title);
+        snprintf(c[2], 256, "%s", verdict_mark(r->area.verdict));
+        t->tone[row][2] = r->area.verdict;
+        measure_text(r, &r->area, c[3], 256, tg->n_wards);
+        shortfall_text(r, &r->area, c[4], 256);
+        count_met(r->ward, tg->n_wards, c[5], 256);
+        count_met(r->nbhd, tg->n_nbhd, c[6], 256);
+        snprintf(c[7], 256, "%s", r->note);
+    }
+    return 0;
+}
+
+/* The first evaluated coverage target orders the rows: worst share first. */
+static const gr_target_result_t *sort_target(const gr_targets_t *tg)
+{
+    for (int i = 0; i < tg->n; i++)
+        if (tg->res[i].target->kind == GR_TARGET_COVERAGE &&
+            tg->res[i].area.verdict != GR_VERDICT_NOT_EVALUATED)
+            return &tg->res[i];
+    return NULL;
+}
+
+static const gr_measure_t *sort_rows;
+
+static int cmp_share(const void *a, const void *b)
+{
+    double x = sort_rows[*(const uint32_t *)a].share, y = sort_rows[*(const uint32_t *)b].share;
+    if (x != y)
+        return x < y ? -1 : 1;
+    return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+static uint32_t *worst_first(const gr_measure_t *rows, uint32_t n)
+{
+    uint32_t *order = malloc((size_t)n * sizeof *order + 1);
+    if (!order)
+        return NULL;
+    for (uint32_t i = 0; i < n; i++)
+        order[i] = i;
+    if (rows) {
+        sort_rows = rows;
+        qsort(order, n, sizeof *order, cmp_share);
+    }
+    return order;
+}
+
+/* Rows of wards (is_nbhd false) or neighbourhoods, one column per target
+ * with a verdict at that level, worst first. */
+static int area_table(const gr_run_t *run, const gr_targets_t *tg, bool is_nbhd, table_t *t)
+{
+    const gr_target_result_t *key = sort_target(tg);
+    uint32_t n = is_nbhd ? tg->n_nbhd : tg->n_wards;
+    int scope = is_nbhd ? GR_SCOPE_NBHD : GR_SCOPE_WARD;
+    snprintf(t->head[0], GR_NAME_MAX, "%s", is_nbhd ? "Neighbourhood" : "Ward");
+    snprintf(t->head[1], GR_NAME_MAX, "%s", is_nbhd ? "Wards" : "Neighbourhood");
+    snprintf(t->head[2], GR_NAME_MAX, "Population");
+    t->n_cols = 3;
+    for (int i = 0; i < tg->n && t->n_cols < MAX_COLS; i++)
+        if (tg->res[i].target->scopes & scope)
+            snprintf(t->head[t->n_cols++], GR_NAME_MAX, "%s", tg->res[i].target->id);
+    uint32_t *order = worst_first(key ? (is_nbhd ? key->nbhd : key->ward) : NULL, n);
+    if (!order)
+        return -1;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = order[k];
+        int row = table_row(t), col = 3;
+        if (row < 0) {
+            free(order);
+            return -1;
+        }
+        char (*c)[256] = t->cells[row];
+        uint32_t wards = 0;
+        double pop = 0.0;
+        for (uint32_t w = 0; w < tg->n_wards; w++)
+            if (is_nbhd ? tg->ward_nbhd[w] == i : w == i) {
+                wards++;
+                pop += run->cats[0].cov->pop[w];
+            }
+        snprintf(c[0], 256, "%s", is_nbhd ? tg->nbhd_name[i] : run->ds->wards.name[i]);
+        if (is_nbhd)
+            snprintf(c[1], 256, "%u", wards);
+        else
+            snprintf(c[1], 256, "%s", tg->ward_nbhd[i] != GR_NONE ? tg->nbhd_name[tg->ward_nbhd[i]] : "");
+        snprintf(c[2], 256, "%.0f", pop);
+        for (int j = 0; j < tg->n && col < MAX_COLS; j++) {
+            const gr_target_result_t *r = &tg->res[j];
+            if (!(r->target->scopes & scope))
+                continue;
+            const gr_measure_t *m = is_nbhd ? &r->nbhd[i] : &r->ward[i];
+            if (m->verdict == GR_VERDICT_MET || m->verdict == GR_VERDICT_MISSED)
+                snprintf(c[col], 256, r->target->kind == GR_TARGET_COVERAGE ? "%.1f%% %s" : "%.0f %s",
+                         r->target->kind == GR_TARGET_COVERAGE ? 100.0 * m->share : (double)m->n_sites,
+                         verdict_mark(m->verdict));
+            else
+                snprintf(c[col], 256, "%s", verdict_mark(m->verdict));
+            t->tone[row][col++] = m->verdict;
+        }
+    }
+    free(order);
+    return 0;
+}
+
+/* ---- notes on the data ---- */
+
+static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[][256], int *n)
+{
+    const gr_load_stats_t *s = &run->ds->stats;
+    const gr_coverage_t *cv = run->cats[0].cov;
+    *n = 0;
+    snprintf(notes[(*n)++], 256, "%u residents' points (%.0f people) are more than %g m from any "
+             "path and count as not served.", run->n_unsnapped, cv->pop_unsnapped[cv->n_wards],
+             run->cfg.snap_max_m);
+    snprintf(notes[(*n)++], 256, "%u resident points (%.0f people) lie outside every ward and are "
+             "left out of the ward and area figures.", cv->residents_outside, cv->pop_outside);
+    snprintf(notes[(*n)++], 256, "The path network has %u separate islands; the largest holds "
+             "%u of %u junctions.", run->g->stats.components, run->g->stats.largest_component,
+             run->g->n_nodes);
+    for (int c = 0; c < run->n_cats; c++)
+        if (run->cats[c].n_sites_unreached)
+            snprintf(notes[(*n)++], 256, "%u of %u %s sites have no path entrance within %g m and "
+                     "serve nobody.", run->cats[c].n_sites_unreached, run->cats[c].n_sites,
+                     run->cats[c].cat->name, run->cfg.snap_max_m);
+    if (s->sites_repaired + s->wards_repaired)
+        snprintf(notes[(*n)++], 256, "%u invalid site and %u invalid ward polygons were repaired "
+                 "(GEOS MakeValid).", s->sites_repaired, s->wards_repaired);
+    if (isnan(tg->lowcar_threshold))
+        snprintf(notes[(*n)++], 256, "No resident carries a no-car share, so low-car zones cannot "
+                 "be identified.");
+    else
+        snprintf(notes[(*n)++], 256, "Low-car zones: no-car share above %.1f%%.",
+                 100.0 * tg->lowcar_threshold);
+}
+
+/* ---- maps ---- */
+
+typedef struct {
+    gr_png_t png[GR_MAP_COUNT];
+} maps_t;
+
+static int render_maps(const gr_run_t *run, const gr_targets_t *tg, maps_t *m, gr_error_t *err)
+{
+    int cat = gr_config_category(&run->cfg, "park");
+    if (cat < 0)
+        cat = 0;
+    for (int k = 0; k < GR_MAP_COUNT; k++) {
+        int rc = gr_map_render(run, tg, cat, (gr_map_kind_t)k, 900, &m->png[k], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int write_map_files(const maps_t *m, const char *dir, gr_error_t *err)
+{
+    char sub[GR_PATH_MAX + 16];
+    snprintf(sub, sizeof sub, "%s/maps", dir);
+    int rc = gr_export_prepare_dir(sub, err);
+    for (int k = 0; !rc && k < GR_MAP_COUNT; k++) {
+        char name[64], tmp[GR_PATH_MAX + 96];
+        FILE *f;
+        snprintf(name, sizeof name, "%s.png", gr_map_names[k]);
+        rc = gr_export_open_tmp(sub, name, tmp, sizeof tmp, &f, err);
+        if (!rc) {
+            fwrite(m->png[k].data, 1, m->png[k].len, f);
+            rc = gr_export_commit(f, tmp, sub, name, err);
+        }
+    }
+    return rc;
+}
+
+/* ---- the two documents ---- */
+
+typedef struct {
+    table_t headline, wards, nbhds;
+    char notes[GR_MAX_CATEGORIES + 8][256];
+    int n_notes;
+    char when[32];
+} content_t;
+
+static void content_free(content_t *c)
+{
+    table_free(&c->headline);
+    table_free(&c->wards);
+    table_free(&c->nbhds);
+}
+
+static int build_content(const gr_run_t *run, const gr_targets_t *tg, content_t *c)
+{
+    memset(c, 0, sizeof *c);
+    time_t now = time(NULL);
+    strftime(c->when, sizeof c->when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+    data_notes(run, tg, c->notes, &c->n_notes);
+    if (headline_table(tg, &c->headline) || area_table(run, tg, false, &c->wards) ||
+        (tg->n_nbhd && area_table(run, tg, true, &c->nbhds)))
+        return -1;
+    return 0;
+}
+
+static void run_facts(FILE *f, const gr_run_t *run, const content_t *c, bool is_html)
+{
+    const gr_config_t *cfg = &run->cfg;
+    fprintf(f, is_html ? "<p class=\"facts\">" : "");
+    fprintf(f, "Generated %s by greenreach %s. Inputs: wards %s, paths %s, green spaces %s, "
+               "residents %s. CRS %s; walking speed %g km/h; residents snapped to paths within "
+               "%g m. Distances are walked along the path network to site entrances.",
+            c->when, GR_VERSION, cfg->wards.path, cfg->paths.path, cfg->greenspaces.path,
+            cfg->residents.path, run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m);
+    fputs(is_html ? "</p>\n" : "\n\n", f);
+}
+
+static void write_md(FILE *f, const gr_run_t *run, const content_t *c)
+{
+    fputs("# Walking access to green space: targets report\n\n", f);
+    run_facts(f, run, c, false);
+    fputs("## Targets\n\n", f);
+    md_table(f, &c->headline);
+    fputs("## Maps\n\n", f);
+    for (int k = 0; k < GR_MAP_COUNT; k++)
+        fprintf(f, "![%s](maps/%s.png)\n\n*%s*\n\n", gr_map_captions[k], gr_map_names[k],
+                gr_map_captions[k]);
+    fputs("## Wards (worst first)\n\n", f);
+    md_table(f, &c->wards);
+    if (c->nbhds.n_rows) {
+        fputs("## Neighbourhoods (worst first)\n\n", f);
+        md_table(f, &c->nbhds);
+    }
+    fputs("## About the data\n\n", f);
+    for (int i = 0; i < c->n_notes; i++)
+        fprintf(f, "- %s\n", c->notes[i]);
+}
+
+static const char *const css =
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:14px}"
+    "th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}th{background:#eee}"
+    "td.met{background:#c8e6c9}td.missed{background:#ffcdd2}td.ne{background:#eeeeee;color:#666}"
+    "figure{margin:1em 0}img{max-width:100%;border:1px solid #ccc}.facts{color:#555}";
+
+static void write_html(FILE *f, const gr_run_t *run, const content_t *c, const maps_t *m)
+{
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<title>Walking access to green space</title><style>%s</style></head><body>\n"
+               "<h1>Walking access to green space: targets report</h1>\n", css);
+    run_facts(f, run, c, true);
+    fputs("<h2>Targets</h2>\n", f);
+    html_table(f, &c->headline);
+    fputs("<h2>Maps</h2>\n", f);
+    for (int k = 0; k < GR_MAP_COUNT; k++) {
+        char *b64 = CPLBase64Encode((int)m->png[k].len, m->png[k].data);
+        fprintf(f, "<figure><img id=\"map-%s\" alt=\"%s\" src=\"data:image/png;base64,%s\">"
+                   "<figcaption>%s</figcaption></figure>\n",
+                gr_map_names[k], gr_map_captions[k], b64 ? b64 : "", gr_map_captions[k]);
+        CPLFree(b64);
+    }
+    fputs("<h2>Wards (worst first)</h2>\n", f);
+    html_table(f, &c->wards);
+    if (c->nbhds.n_rows) {
+        fputs("<h2>Neighbourhoods (worst first)</h2>\n", f);
+        html_table(f, &c->nbhds);
+    }
+    fputs("<h2>About the data</h2>\n<ul>\n", f);
+    for (int i = 0; i < c->n_notes; i++) {
+        fputs("<li>", f);
+        html_text(f, c->notes[i]);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n</body></html>\n", f);
+}
+
+static int write_docs(const gr_run_t *run, const content_t *c, const maps_t *m, const char *dir,
+                      gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64];
+    FILE *f;
+    int rc = gr_export_open_tmp(dir, "report.md", tmp, sizeof tmp, &f, err);
+    if (rc)
+        return rc;
+    write_md(f, run, c);
+    if ((rc = gr_export_commit(f, tmp, dir, "report.md", err)))
+        return rc;
+    if ((rc = gr_export_open_tmp(dir, "report.html", tmp, sizeof tmp, &f, err)))
+        return rc;
+    write_html(f, run, c, m);
+    return gr_export_commit(f, tmp, dir, "report.html", err);
+}
+
+int gr_report_write(const gr_run_t *run, const gr_targets_t *tg, const char *dir,
+                    gr_error_t *err)
+{
+    content_t c;
+    maps_t m;
+    memset(&m, 0, sizeof m);
+    int rc = build_content(run, tg, &c) ? gr_error_set(err, GR_ENOMEM, "out of memory") : 0;
+    if (!rc)
+        rc = render_maps(run, tg, &m, err);
+    if (!rc)
+        rc = write_map_files(&m, dir, err);
+    if (!rc)
+        rc = write_docs(run, &c, &m, dir, err);
+    for (int k = 0; k < GR_MAP_COUNT; k++)
+        gr_png_free(&m.png[k]);
+    content_free(&c);
+    return rc;
+}
