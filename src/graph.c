@@ -116,7 +116,7 @@ static uint32_t uf_find(uint32_t *parent, uint32_t i)
 
 typedef struct {
     const noder_t *n;
-    uint32_t pt;
+    const uint8_t *is_tail;   /* points of the end's own tail (mark_tail) */
     double px, py, tol2;
     double best_d2;
     uint32_t best_pt;
@@ -131,7 +131,8 @@ static void near_point_cb(uint32_t seg, void *ctx)
     for (int k = 0; k < 2; k++) {
         uint32_t p = ends[k];
         double dx = q->n->px[p] - q->px, dy = q->n->py[p] - q->py, d2 = dx * dx + dy * dy;
-        if (p != q->pt && d2 <= q->tol2 && (d2 < q->best_d2 || (d2 == q->best_d2 && p < q->best_pt))) {
+        if (!q->is_tail[p] && d2 <= q->tol2 &&
+            (d2 < q->best_d2 || (d2 == q->best_d2 && p < q->best_pt))) {
             q->best_d2 = d2;
             q->best_pt = p;
         }
@@ -142,7 +143,7 @@ static void near_segment_cb(uint32_t seg, void *ctx)
 {
     near_query_t *q = ctx;
     const noder_t *n = q->n;
-    if (n->seg_a[seg] == q->pt || n->seg_b[seg] == q->pt)
+    if (q->is_tail[n->seg_a[seg]] || q->is_tail[n->seg_b[seg]])
         return;
     double t, d2 = gr_project_segment(n->px[n->seg_a[seg]], n->py[n->seg_a[seg]],
                                       n->px[n->seg_b[seg]], n->py[n->seg_b[seg]], q->px, q->py, &t);
@@ -165,6 +166,28 @@ static bool is_dangling_end(const gr_lines_t *L, const noder_t *n, uint32_t line
     return n->vert_pt[first] != n->vert_pt[end - 1] && n->occ[*pt] == 1;
 }
 
+/* Sets is_tail to value for the points of a line's tail at one end: the
+ * end vertex and the run of vertices before it still within tol of it.
+ * The tail is the line's own way in, not a gap, so an end never joins or
+ * splits it (a densely drawn end would otherwise fold onto itself); a line
+ * that leaves and comes back within tol may still close on itself. */
+static void mark_tail(const gr_lines_t *L, const noder_t *n, uint32_t line, int last,
+                      double tol2, uint8_t *is_tail, uint8_t value)
+{
+    uint32_t first = L->start[line], end = L->start[line + 1];
+    uint32_t v = last ? end - 1 : first, pt = n->vert_pt[v];
+    for (;;) {
+        uint32_t p = n->vert_pt[v];
+        double dx = n->px[p] - n->px[pt], dy = n->py[p] - n->py[pt];
+        if (dx * dx + dy * dy > tol2)
+            break;
+        is_tail[p] = value;
+        if (v == (last ? first : end - 1))
+            break;
+        v = last ? v - 1 : v + 1;
+    }
+}
+
 /* Joins each dangling end to the nearest other point within tol, or else
  * records a split of the nearest segment within tol. */
 static int join_gaps(const gr_lines_t *L, noder_t *n, double tol, split_t **splits,
@@ -174,24 +197,32 @@ static int join_gaps(const gr_lines_t *L, noder_t *n, double tol, split_t **spli
     int rc = gr_segindex_build_raw(n->px, n->py, n->seg_a, n->seg_b, n->n_seg, 0.0, &idx, err);
     if (rc)
         return rc;
+    uint8_t *is_tail = calloc((size_t)n->n_pts + 1, 1);
+    if (!is_tail) {
+        gr_segindex_free(idx);
+        return gr_error_set(err, GR_ENOMEM, "out of memory noding paths");
+    }
     size_t cap = 0;
     for (uint32_t i = 0; i < L->n_lines && rc == 0; i++) {
         for (int last = 0; last < 2; last++) {
             uint32_t pt;
             if (!is_dangling_end(L, n, i, last, &pt))
                 continue;
-            near_query_t q = { .n = n, .pt = pt, .px = n->px[pt], .py = n->py[pt],
+            near_query_t q = { .n = n, .is_tail = is_tail, .px = n->px[pt], .py = n->py[pt],
                                .tol2 = tol * tol, .best_d2 = INFINITY,
                                .best_pt = UINT32_MAX, .best_seg = UINT32_MAX };
+            mark_tail(L, n, i, last, q.tol2, is_tail, 1);
             gr_segindex_query(idx, q.px - tol, q.py - tol, q.px + tol, q.py + tol,
                               near_point_cb, &q);
+            if (q.best_pt == UINT32_MAX)
+                gr_segindex_query(idx, q.px - tol, q.py - tol, q.px + tol, q.py + tol,
+                                  near_segment_cb, &q);
+            mark_tail(L, n, i, last, q.tol2, is_tail, 0);
             if (q.best_pt != UINT32_MAX) {
                 n->parent[uf_find(n->parent, pt)] = uf_find(n->parent, q.best_pt);
                 st->ends_joined++;
                 continue;
             }
-            gr_segindex_query(idx, q.px - tol, q.py - tol, q.px + tol, q.py + tol,
-                              near_segment_cb, &q);
             if (q.best_seg == UINT32_MAX)
                 continue;
             if (*n_splits == cap) {
@@ -207,6 +238,7 @@ static int join_gaps(const gr_lines_t *L, noder_t *n, double tol, split_t **spli
             st->ends_split++;
         }
     }
+    free(is_tail);
     gr_segindex_free(idx);
     return rc;
 }

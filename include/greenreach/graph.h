@@ -7,8 +7,8 @@
  * sharing a vertex are joined); a line's end vertex within join_tol_m of
  * another vertex is joined to it, and a dangling end within join_tol_m of
  * another segment's interior splits that segment there (small digitising
- * gaps); lines that merely cross without a shared vertex stay apart
- * (bridges, tunnels). */
+ * gaps; the end's own line leading up to it does not count); lines that
+ * merely cross without a shared vertex stay apart (bridges, tunnels). */
 #ifndef GR_GRAPH_H
 #define GR_GRAPH_H
 
