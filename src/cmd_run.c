@@ -58,6 +58,8 @@ static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
                          gr_error_t *err)
 {
     double t0 = gr_now_s();
+    gr_history_t *prev = NULL;
+    gr_history_load(dir, &prev);   /* before the ward table is replaced */
     int rc = gr_export_prepare_dir(dir, err);
     if (!rc)
         rc = gr_export_ward_csv(run, tg, dir, err);
@@ -66,7 +68,8 @@ static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
     if (!rc)
         rc = gr_export_residents(run, dir, err);
     if (!rc)
-        rc = gr_report_write(run, tg, dir, err);
+        rc = gr_report_write(run, tg, prev, dir, err);
+    gr_history_free(prev);
     run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
     if (!rc)
         rc = gr_export_summary(run, dir, err);

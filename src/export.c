@@ -100,7 +100,7 @@ static void target_cells(FILE *f, const gr_targets_t *tg, int i, const gr_measur
 {
     const char *v = gr_verdict_name(m->verdict);
     if (tg->res[i].target->kind == GR_TARGET_COVERAGE)
-        fprintf(f, ",%.0f,%.0f,%.4f,%.0f,%s", m->pop, m->pop_within, m->share,
+        fprintf(f, ",%.0f,%.0f,%.6f,%.0f,%s", m->pop, m->pop_within, m->share,
                 m->shortfall_pop, v);
     else
         fprintf(f, ",%u,%.0f,%.0f,%s", m->n_sites, m->site_area_m2, m->shortfall_pop, v);
@@ -130,7 +130,7 @@ static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, 
     for (int c = 0; c < run->n_cats; c++) {
         const gr_coverage_t *cv = run->cats[c].cov;
         for (uint32_t t = 0; t < cv->n_thr; t++)
-            fprintf(f, ",%.0f,%.4f", cv->pop_within[(size_t)r * cv->n_thr + t],
+            fprintf(f, ",%.0f,%.6f", cv->pop_within[(size_t)r * cv->n_thr + t],
                     gr_coverage_share(cv, r, t));
     }
 }

@@ -260,6 +260,63 @@ static int area_table(const gr_run_t *run, const gr_targets_t *tg, bool is_nbhd,
     return 0;
 }
 
+/* ---- changes since the previous run ---- */
+
+static void state_text(const gr_target_result_t *r, const char *share, const char *verdict,
+                       char *out, size_t n)
+{
+    if (r->target->kind == GR_TARGET_COVERAGE && share && strcmp(verdict, "met") == 0)
+        snprintf(out, n, "%.1f%% met", 100.0 * atof(share));
+    else if (r->target->kind == GR_TARGET_COVERAGE && share && strcmp(verdict, "missed") == 0)
+        snprintf(out, n, "%.1f%% missed", 100.0 * atof(share));
+    else
+        snprintf(out, n, "%s", verdict);
+}
+
+/* One row per ward (and the total) and target whose verdict changed or
+ * whose share moved by at least 0.1 percentage points. */
+static int change_rows(const gr_run_t *run, const gr_targets_t *tg, const gr_history_t *prev,
+                       uint32_t w, table_t *t)
+{
+    const char *code = w < tg->n_wards ? run->ds->wards.code[w] : "TOTAL";
+    for (int i = 0; i < tg->n; i++) {
+        const gr_target_result_t *r = &tg->res[i];
+        const gr_measure_t *m = w < tg->n_wards ? &r->ward[w] : &r->area;
+        char col[GR_NAME_MAX + 8], share_now[32];
+        snprintf(col, sizeof col, "%s_share", r->target->id);
+        const char *was = gr_history_get(prev, code, r->target->id);
+        const char *was_share = gr_history_get(prev, code, col);
+        snprintf(share_now, sizeof share_now, "%.6f", m->share);
+        bool has_moved = was_share && r->target->kind == GR_TARGET_COVERAGE &&
+                         fabs(atof(was_share) - m->share) >= 0.001;
+        if (!was || (strcmp(was, gr_verdict_name(m->verdict)) == 0 && !has_moved))
+            continue;
+        int row = table_row(t);
+        if (row < 0)
+            return -1;
+        char (*c)[256] = t->cells[row];
+        snprintf(c[0], 256, "%s", w < tg->n_wards ? run->ds->wards.name[w] : "All wards");
+        snprintf(c[1], 256, "%s", r->target->id);
+        state_text(r, was_share, was, c[2], 256);
+        state_text(r, share_now, gr_verdict_name(m->verdict), c[3], 256);
+        t->tone[row][3] = m->verdict;
+    }
+    return 0;
+}
+
+static int changes_table(const gr_run_t *run, const gr_targets_t *tg, const gr_history_t *prev,
+                         table_t *t)
+{
+    static const char *const head[] = { "Ward", "Target", "Last run", "This run" };
+    t->n_cols = 4;
+    for (int c = 0; c < 4; c++)
+        snprintf(t->head[c], GR_NAME_MAX, "%s", head[c]);
+    for (uint32_t w = 0; prev && w <= tg->n_wards; w++)
+        if (change_rows(run, tg, prev, w, t))
+            return -1;
+    return 0;
+}
+
 /* ---- notes on the data ---- */
 
 static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[][256], int *n)
@@ -331,7 +388,8 @@ static int write_map_files(const maps_t *m, const char *dir, gr_error_t *err)
 /* ---- the two documents ---- */
 
 typedef struct {
-    table_t headline, wards, nbhds;
+    table_t headline, wards, nbhds, changes;
+    bool has_history;
     char notes[GR_MAX_CATEGORIES + 8][256];
     int n_notes;
     char when[32];
@@ -342,17 +400,21 @@ static void content_free(content_t *c)
     table_free(&c->headline);
     table_free(&c->wards);
     table_free(&c->nbhds);
+    table_free(&c->changes);
 }
 
-static int build_content(const gr_run_t *run, const gr_targets_t *tg, content_t *c)
+static int build_content(const gr_run_t *run, const gr_targets_t *tg, const gr_history_t *prev,
+                         content_t *c)
 {
     memset(c, 0, sizeof *c);
     time_t now = time(NULL);
     strftime(c->when, sizeof c->when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
     data_notes(run, tg, c->notes, &c->n_notes);
     if (headline_table(tg, &c->headline) || area_table(run, tg, false, &c->wards) ||
-        (tg->n_nbhd && area_table(run, tg, true, &c->nbhds)))
+        (tg->n_nbhd && area_table(run, tg, true, &c->nbhds)) ||
+        changes_table(run, tg, prev, &c->changes))
         return -1;
+    c->has_history = prev != NULL;
     return 0;
 }
 
@@ -368,12 +430,25 @@ static void run_facts(FILE *f, const gr_run_t *run, const content_t *c, bool is_
     fputs(is_html ? "</p>\n" : "\n\n", f);
 }
 
+static const char *changes_intro(const content_t *c)
+{
+    if (!c->has_history)
+        return "No earlier run in this output folder to compare with.";
+    if (c->changes.n_rows == 0)
+        return "No verdict changed and no share moved by 0.1 points or more since the last run.";
+    return "Verdicts that changed, and shares that moved by 0.1 points or more, since the last "
+           "run in this output folder.";
+}
+
 static void write_md(FILE *f, const gr_run_t *run, const content_t *c)
 {
     fputs("# Walking access to green space: targets report\n\n", f);
     run_facts(f, run, c, false);
     fputs("## Targets\n\n", f);
     md_table(f, &c->headline);
+    fprintf(f, "## Since the last run\n\n%s\n\n", changes_intro(c));
+    if (c->changes.n_rows)
+        md_table(f, &c->changes);
     fputs("## Maps\n\n", f);
     for (int k = 0; k < GR_MAP_COUNT; k++)
         fprintf(f, "![%s](maps/%s.png)\n\n*%s*\n\n", gr_map_captions[k], gr_map_names[k],
@@ -404,6 +479,9 @@ static void write_html(FILE *f, const gr_run_t *run, const content_t *c, const m
     run_facts(f, run, c, true);
     fputs("<h2>Targets</h2>\n", f);
     html_table(f, &c->headline);
+    fprintf(f, "<h2>Since the last run</h2>\n<p>%s</p>\n", changes_intro(c));
+    if (c->changes.n_rows)
+        html_table(f, &c->changes);
     fputs("<h2>Maps</h2>\n", f);
     for (int k = 0; k < GR_MAP_COUNT; k++) {
         char *b64 = CPLBase64Encode((int)m->png[k].len, m->png[k].data);
@@ -444,13 +522,13 @@ static int write_docs(const gr_run_t *run, const content_t *c, const maps_t *m, 
     return gr_export_commit(f, tmp, dir, "report.html", err);
 }
 
-int gr_report_write(const gr_run_t *run, const gr_targets_t *tg, const char *dir,
-                    gr_error_t *err)
+int gr_report_write(const gr_run_t *run, const gr_targets_t *tg, const gr_history_t *prev,
+                    const char *dir, gr_error_t *err)
 {
     content_t c;
     maps_t m;
     memset(&m, 0, sizeof m);
-    int rc = build_content(run, tg, &c) ? gr_error_set(err, GR_ENOMEM, "out of memory") : 0;
+    int rc = build_content(run, tg, prev, &c) ? gr_error_set(err, GR_ENOMEM, "out of memory") : 0;
     if (!rc)
         rc = render_maps(run, tg, &m, err);
     if (!rc)

@@ -218,3 +218,55 @@ void fx_town_config(gr_config_t *cfg, const char *dir)
     }
     snprintf(cfg->out_dir, sizeof cfg->out_dir, "%s/out", dir);
 }
+
+static void shift(double *xy, int n)
+{
+    for (int k = 0; k < n; k++) {
+        xy[2 * k] += 400000.0;
+        xy[2 * k + 1] += 300000.0;
+    }
+}
+
+static void add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
+                    const char *const *values)
+{
+    double xy[] = { x0, y0, x0, y1, x1, y1, x1, y0, x0, y0 };
+    shift(xy, 5);
+    fx_shp_add(s, 5, xy, values);
+}
+
+int fx_write_targets_town(const char *dir)
+{
+    char base[1024];
+    if (fx_write_town(dir, GR_WKT_BNG, NULL))
+        return -1;
+    static const char *const sf[] = { "site_id", "function", "play_class" };
+    static const char *const p1[] = { "P1", "park", "" }, *const o1[] = { "O1", "Orchard", "" };
+    static const char *const m1[] = { "M1", "meadow", "" }, *const n1[] = { "N1", "Play Space", "NEAP" };
+    snprintf(base, sizeof base, "%s/greenspaces", dir);
+    fx_shp_t *s = fx_shp_create(base, SHPT_POLYGON, GR_WKT_BNG, 3, sf, "CCC");
+    add_box(s, -100, -50, 0, 50, p1);
+    add_box(s, 100, 100, 200, 200, o1);
+    add_box(s, 1200, 100, 1300, 200, m1);
+    add_box(s, 3000, -50, 3050, 50, n1);
+    fx_shp_close(s);
+    static const char *const rf[] = { "population", "no_car" };  /* DBF names: 10 chars */
+    static const double rxy[] = { 500, 0, 1199, 0, 1205, 0, 1300, 0, 2001, 0, 1999, 0 };
+    static const char *const rv[][2] = { { "10", "0.1" }, { "20", "0.5" }, { "30", "0.5" },
+                                         { "40", "0.1" }, { "7", "0.1" }, { "11", "0.1" } };
+    snprintf(base, sizeof base, "%s/residents", dir);
+    fx_shp_t *r = fx_shp_create(base, SHPT_POINT, GR_WKT_BNG, 2, rf, "NF");
+    for (int i = 0; i < 6; i++) {
+        double xy[2] = { rxy[2 * i], rxy[2 * i + 1] };
+        shift(xy, 1);
+        fx_shp_add(r, 1, xy, rv[i]);
+    }
+    fx_shp_close(r);
+    return 0;
+}
+
+void fx_targets_town_config(gr_config_t *cfg, const char *dir)
+{
+    fx_town_config(cfg, dir);
+    snprintf(cfg->f_no_car_share, sizeof cfg->f_no_car_share, "no_car");
+}

@@ -4,6 +4,7 @@
 #define GR_TEST_FIXTURES_H
 
 #include <stdint.h>
+#include "greenreach/config.h"
 #include "greenreach/load.h"
 
 /* WKT for the CRSs fixtures are written in. */
@@ -42,10 +43,28 @@ void fx_shp_close(fx_shp_t *s);
 typedef void (*fx_xy_fn)(double *x, double *y);
 int fx_write_town(const char *dir, const char *wkt, fx_xy_fn to_crs);
 
+/* The town with the sites and residents the target tests need, written
+ * over fx_write_town's greenspaces and residents:
+ *   sites: P1 park x -100..0 (entrance at the footway's start, x=0);
+ *          O1 orchard in ward A; M1 meadow straddling the A|B boundary
+ *          (x 1200..1300, y 100..200); N1 NEAP play area x 3000..3050
+ *          (entrance at the footway's end, x=3000)
+ *   residents (x, population, no-car share in field "no_car"), all on the
+ *   footway (y=0, no offset) so distances are exact:
+ *     r0 (500, 10, 0.1)   park 500
+ *     r1 (1199, 20, 0.5)  park 1199: low-car, within 15 min (1200 m)
+ *     r2 (1205, 30, 0.5)  park 1205: low-car, just beyond 15 min
+ *     r3 (1300, 40, 0.1)  park 1300
+ *     r4 (2001, 7, 0.1)   NEAP 999 m
+ *     r5 (1999, 11, 0.1)  NEAP 1001 m
+ *   r0..r2 live in ward A (x < 1250), r3..r5 in ward B. */
+int fx_write_targets_town(const char *dir);
+
 /* Defaults, with every layer pointed at the town fixture in dir and the
  * output folder at <dir>/out. */
-#include "greenreach/config.h"
 void fx_town_config(gr_config_t *cfg, const char *dir);
+/* fx_town_config with the no-car field mapped to "no_car". */
+void fx_targets_town_config(gr_config_t *cfg, const char *dir);
 
 /* Lines from a flat list: n_lines lines, line i has counts[i] vertices,
  * coordinates xy[2*k], xy[2*k+1] in order. Caller frees with fx_lines_free. */

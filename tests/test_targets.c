@@ -1,18 +1,5 @@
-/* Targets on a variant of the town fixture (fixtures.h) whose verdicts are
- * known by construction: the town's wards and paths, with
- *   sites: P1 park x -100..0 (entrance at the footway's start, x=0);
- *          O1 orchard in ward A; M1 meadow straddling the A|B boundary
- *          (x 1200..1300, y 100..200); N1 NEAP play area x 3000..3050
- *          (entrance at the footway's end, x=3000)
- *   residents (x, y, population, no-car share), all on the footway (y=0,
- *   no offset) so distances are exact:
- *     r0 (500, 10, 0.1)   park 500
- *     r1 (1199, 20, 0.5)  park 1199: low-car, within 15 min (1200 m)
- *     r2 (1205, 30, 0.5)  park 1205: low-car, just beyond 15 min
- *     r3 (1300, 40, 0.1)  park 1300
- *     r4 (2001, 7, 0.1)   NEAP 999 m
- *     r5 (1999, 11, 0.1)  NEAP 1001 m
- *   r0..r2 live in ward A (x < 1250), r3..r5 in ward B. */
+/* Targets on the targets-town fixture (fixtures.h), whose verdicts are
+ * known by construction. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,49 +17,11 @@
 
 #define DIR GR_TEST_TMP "/town"
 
-static void shift(double *xy, int n)
-{
-    for (int k = 0; k < n; k++) {
-        xy[2 * k] += 400000.0;
-        xy[2 * k + 1] += 300000.0;
-    }
-}
-
-static void add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
-                    const char *const *values)
-{
-    double xy[] = { x0, y0, x0, y1, x1, y1, x1, y0, x0, y0 };
-    shift(xy, 5);
-    fx_shp_add(s, 5, xy, values);
-}
-
 static int setup(void **state)
 {
     (void)state;
     GDALAllRegister();
-    if (fx_write_town(DIR, GR_WKT_BNG, NULL))
-        return -1;
-    static const char *const sf[] = { "site_id", "function", "play_class" };
-    static const char *const p1[] = { "P1", "park", "" }, *const o1[] = { "O1", "Orchard", "" };
-    static const char *const m1[] = { "M1", "meadow", "" }, *const n1[] = { "N1", "Play Space", "NEAP" };
-    fx_shp_t *s = fx_shp_create(DIR "/greenspaces", SHPT_POLYGON, GR_WKT_BNG, 3, sf, "CCC");
-    add_box(s, -100, -50, 0, 50, p1);
-    add_box(s, 100, 100, 200, 200, o1);
-    add_box(s, 1200, 100, 1300, 200, m1);
-    add_box(s, 3000, -50, 3050, 50, n1);
-    fx_shp_close(s);
-    static const char *const rf[] = { "population", "no_car" };  /* DBF names: 10 chars */
-    static const double rxy[] = { 500, 0, 1199, 0, 1205, 0, 1300, 0, 2001, 0, 1999, 0 };
-    static const char *const rv[][2] = { { "10", "0.1" }, { "20", "0.5" }, { "30", "0.5" },
-                                         { "40", "0.1" }, { "7", "0.1" }, { "11", "0.1" } };
-    fx_shp_t *r = fx_shp_create(DIR "/residents", SHPT_POINT, GR_WKT_BNG, 2, rf, "NF");
-    for (int i = 0; i < 6; i++) {
-        double xy[2] = { rxy[2 * i], rxy[2 * i + 1] };
-        shift(xy, 1);
-        fx_shp_add(r, 1, xy, rv[i]);
-    }
-    fx_shp_close(r);
-    return 0;
+    return fx_write_targets_town(DIR);
 }
 
 typedef struct {
@@ -83,7 +32,6 @@ typedef struct {
 static fixture_t evaluate(gr_config_t *cfg)
 {
     fixture_t f = { NULL, NULL };
-    snprintf(cfg->f_no_car_share, sizeof cfg->f_no_car_share, "no_car");
     gr_error_t err = {0};
     int rc = gr_run_compute(cfg, NULL, NULL, &f.run, &err);
     if (!rc)
@@ -122,7 +70,7 @@ static void test_park_20(void **state)
 {
     (void)state;
     gr_config_t cfg;
-    fx_town_config(&cfg, DIR);
+    fx_targets_town_config(&cfg, DIR);
     fixture_t f = evaluate(&cfg);
     const gr_target_result_t *r = result(f.tg, "park_20");
     uint32_t a = ward(f.run, "A"), b = 1 - a;
@@ -147,7 +95,7 @@ static void test_park_15_lowcar(void **state)
 {
     (void)state;
     gr_config_t cfg;
-    fx_town_config(&cfg, DIR);
+    fx_targets_town_config(&cfg, DIR);
     fixture_t f = evaluate(&cfg);
     const gr_target_result_t *r = result(f.tg, "park_15_lowcar");
     uint32_t a = ward(f.run, "A"), b = 1 - a;
@@ -174,7 +122,7 @@ static void test_meadow_orchard(void **state)
 {
     (void)state;
     gr_config_t cfg;
-    fx_town_config(&cfg, DIR);
+    fx_targets_town_config(&cfg, DIR);
     fixture_t f = evaluate(&cfg);
     uint32_t a = ward(f.run, "A"), b = 1 - a;
     const gr_target_result_t *o = result(f.tg, "orchard_ward");
@@ -206,7 +154,7 @@ static void test_play_distances(void **state)
 {
     (void)state;
     gr_config_t cfg;
-    fx_town_config(&cfg, DIR);
+    fx_targets_town_config(&cfg, DIR);
     fixture_t f = evaluate(&cfg);
     int c = gr_config_category(&f.run->cfg, "play_neap");
     assert_float_equal(f.run->cats[c].res_dist_m[4], 999.0, 1e-3);
@@ -228,7 +176,7 @@ static void test_neighbourhoods(void **state)
 {
     (void)state;
     gr_config_t cfg;
-    fx_town_config(&cfg, DIR);
+    fx_targets_town_config(&cfg, DIR);
     cfg.n_nbhd_map = 2;
     snprintf(cfg.nbhd_map[0].name, GR_NAME_MAX, "North");
     snprintf(cfg.nbhd_map[0].wards, GR_LIST_MAX, "A");

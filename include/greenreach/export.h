@@ -14,7 +14,7 @@
 /* Writes <dir>/ward_coverage.csv: one row per ward, then a total row
  * (ward_code "TOTAL"). Columns: ward_code, ward_name, nbhd, population,
  * pop_unsnapped, then per category and threshold <cat>_pop_<label> and
- * <cat>_share_<label> (share 0..1, 4 decimals), then per target (when
+ * <cat>_share_<label> (share 0..1, 6 decimals), then per target (when
  * targets is not NULL) its measures and verdict: coverage targets
  * <id>_pop, <id>_within, <id>_share, <id>_shortfall, <id>; presence
  * targets <id>_sites, <id>_area_m2, <id>_shortfall, <id>. */
