@@ -6,15 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Transformations share the CRS's PROJ context: a context per
+ * transformation reopened PROJ's database each time. */
 struct gr_crs {
     PJ_CONTEXT *ctx;
     PJ *crs;
     char *wkt;
+    char *same_src;   /* last source definition found equivalent to crs */
 };
 
 struct gr_transform {
-    PJ_CONTEXT *ctx;
-    PJ *pj;   /* NULL: source and target are the same CRS */
+    PJ_CONTEXT *ctx;   /* borrowed from the gr_crs_t */
+    PJ *pj;            /* NULL: source and target are the same CRS */
 };
 
 void gr_crs_choose(const gr_crs_probe_t *probe, const char *source_def,
@@ -69,6 +72,7 @@ void gr_crs_free(gr_crs_t *crs)
     if (!crs)
         return;
     free(crs->wkt);
+    free(crs->same_src);
     proj_destroy(crs->crs);
     if (crs->ctx)
         proj_context_destroy(crs->ctx);
@@ -92,30 +96,35 @@ bool gr_crs_is_metric(const gr_crs_t *crs)
     return ok && fabs(to_m - 1.0) < 1e-9;
 }
 
-int gr_transform_new(const gr_crs_t *crs, const char *src_def,
-                     gr_transform_t **out, gr_error_t *err)
+int gr_transform_new(gr_crs_t *crs, const char *src_def, gr_transform_t **out,
+                     gr_error_t *err)
 {
     *out = NULL;
     gr_transform_t *t = calloc(1, sizeof *t);
     if (!t)
         return gr_error_set(err, GR_ENOMEM, "out of memory");
-    t->ctx = proj_context_create();
+    t->ctx = crs->ctx;
+    if (crs->same_src && strcmp(crs->same_src, src_def) == 0) {
+        *out = t;
+        return 0;
+    }
     PJ *src = proj_create(t->ctx, src_def);
     if (!src) {
         gr_transform_free(t);
         return gr_error_set(err, GR_ECRS, "PROJ cannot read the CRS");
     }
-    PJ *dst = proj_create(t->ctx, crs->wkt);
-    if (!proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT)) {
-        PJ *raw = proj_create_crs_to_crs_from_pj(t->ctx, src, dst, NULL, NULL);
+    bool is_same = proj_is_equivalent_to(src, crs->crs, PJ_COMP_EQUIVALENT);
+    if (!is_same) {
+        PJ *raw = proj_create_crs_to_crs_from_pj(t->ctx, src, crs->crs, NULL, NULL);
         /* GIS order: x is longitude/easting whatever the CRS axis order. */
         t->pj = raw ? proj_normalize_for_visualization(t->ctx, raw) : NULL;
         proj_destroy(raw);
+    } else {
+        free(crs->same_src);
+        crs->same_src = strdup(src_def);
     }
-    bool failed = !t->pj && !proj_is_equivalent_to(src, dst, PJ_COMP_EQUIVALENT);
     proj_destroy(src);
-    proj_destroy(dst);
-    if (failed) {
+    if (!is_same && !t->pj) {
         gr_transform_free(t);
         return gr_error_set(err, GR_ECRS, "PROJ has no transformation into the run CRS");
     }
@@ -128,8 +137,6 @@ void gr_transform_free(gr_transform_t *tr)
     if (!tr)
         return;
     proj_destroy(tr->pj);
-    if (tr->ctx)
-        proj_context_destroy(tr->ctx);
     free(tr);
 }
 

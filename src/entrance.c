@@ -35,6 +35,7 @@ typedef struct {
     uint32_t added;
     int failed;
     /* nearest-path fallback */
+    double env[4];
     double best_d;
     uint32_t best_edge;
 } site_ctx_t;
@@ -109,9 +110,17 @@ static void crossing_cb(uint32_t e, void *ctx)
 static void nearest_cb(uint32_t e, void *ctx)
 {
     site_ctx_t *c = ctx;
-    GEOSGeometry *line = edge_line(c->g, c->gh, e);
+    const gr_graph_t *g = c->g;
+    uint32_t u = g->edge_u[e], v = g->edge_v[e];
+    /* the gap between bounding boxes bounds the distance from below: most
+     * edges in the search box are dismissed without GEOS */
+    double gx = fmax(0.0, fmax(c->env[0] - fmax(g->x[u], g->x[v]), fmin(g->x[u], g->x[v]) - c->env[2]));
+    double gy = fmax(0.0, fmax(c->env[1] - fmax(g->y[u], g->y[v]), fmin(g->y[u], g->y[v]) - c->env[3]));
+    if (hypot(gx, gy) > c->best_d)
+        return;
+    GEOSGeometry *line = edge_line(g, c->gh, e);
     double d;
-    if (line && GEOSDistance_r(c->gh, line, c->site, &d) == 1 &&
+    if (line && GEOSPreparedDistance_r(c->gh, c->prep, line, &d) == 1 &&
         (d < c->best_d || (d == c->best_d && e < c->best_edge))) {
         c->best_d = d;
         c->best_edge = e;
@@ -123,6 +132,7 @@ static void add_nearest_path(site_ctx_t *c, const gr_segindex_t *idx, double env
 {
     c->best_d = cap_m;
     c->best_edge = GR_NONE;
+    memcpy(c->env, env, sizeof c->env);
     gr_segindex_query(idx, env[0] - cap_m, env[1] - cap_m, env[2] + cap_m, env[3] + cap_m,
                       nearest_cb, c);
     if (c->best_edge == GR_NONE)

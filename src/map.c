@@ -1,6 +1,8 @@
 #include "greenreach/map.h"
 
 #include <cairo.h>
+#include <png.h>
+#include <zlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,16 +334,59 @@ static int map_meadow_orchard(cairo_t *cr, const frame_t *f, const gr_run_t *run
     return 0;
 }
 
-static cairo_status_t png_sink(void *closure, const unsigned char *data, unsigned int len)
+static void png_sink(png_structp p, png_bytep data, png_size_t len)
 {
-    gr_png_t *png = closure;
-    unsigned char *p = realloc(png->data, png->len + len);
-    if (!p)
-        return CAIRO_STATUS_WRITE_ERROR;
-    memcpy(p + png->len, data, len);
-    png->data = p;
+    gr_png_t *png = png_get_io_ptr(p);
+    unsigned char *d = realloc(png->data, png->len + len);
+    if (!d)
+        png_error(p, "out of memory");
+    memcpy(d + png->len, data, len);
+    png->data = d;
     png->len += len;
-    return CAIRO_STATUS_SUCCESS;
+}
+
+static void png_flush(png_structp p)
+{
+    (void)p;
+}
+
+/* Encodes the surface with libpng at a fast compression level: cairo's own
+ * PNG writer compresses hard, which cost a third of a whole run. */
+static int encode_png(cairo_surface_t *s, gr_png_t *out)
+{
+    int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+    int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *px = cairo_image_surface_get_data(s);
+    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = p ? png_create_info_struct(p) : NULL;
+    unsigned char *row = malloc((size_t)w * 3 + 1);
+    volatile int rc = (!p || !info || !row) ? -1 : 0;
+    if (rc == 0 && setjmp(png_jmpbuf(p)) == 0) {
+        png_set_write_fn(p, out, png_sink, png_flush);
+        /* maps are flat colour: one cheap filter and run-length deflate are fast
+         * and compress well (libpng tries every filter on every row by default) */
+        png_set_compression_strategy(p, Z_RLE);
+        png_set_compression_level(p, 6);
+        png_set_filter(p, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+        png_set_IHDR(p, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB,
+                     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        png_write_info(p, info);
+        for (int y = 0; y < h; y++) {
+            const uint32_t *src = (const uint32_t *)(const void *)(px + (size_t)y * stride);
+            for (int x = 0; x < w; x++) {   /* CAIRO_FORMAT_RGB24: 0x00RRGGBB */
+                row[3 * x] = (unsigned char)(src[x] >> 16);
+                row[3 * x + 1] = (unsigned char)(src[x] >> 8);
+                row[3 * x + 2] = (unsigned char)src[x];
+            }
+            png_write_row(p, row);
+        }
+        png_write_end(p, NULL);
+    } else {
+        rc = -1;
+    }
+    png_destroy_write_struct(&p, &info);
+    free(row);
+    return rc;
 }
 
 int gr_map_render(const gr_run_t *run, const gr_targets_t *tg, int cat, gr_map_kind_t kind,
@@ -359,8 +404,9 @@ int gr_map_render(const gr_run_t *run, const gr_targets_t *tg, int cat, gr_map_k
              : kind == GR_MAP_UNSERVED  ? map_unserved(cr, &f, run, cat)
                                         : map_meadow_orchard(cr, &f, run, tg);
     cairo_destroy(cr);
-    if (rc == 0 && cairo_surface_write_to_png_stream(s, png_sink, out) != CAIRO_STATUS_SUCCESS)
-        rc = -1;
+    cairo_surface_flush(s);
+    if (rc == 0)
+        rc = encode_png(s, out);
     cairo_surface_destroy(s);
     if (rc) {
         gr_png_free(out);

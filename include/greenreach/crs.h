@@ -38,8 +38,9 @@ const char *gr_crs_wkt(const gr_crs_t *crs);
 bool gr_crs_is_metric(const gr_crs_t *crs);
 
 /* A transformation from src_def (WKT or "EPSG:n", x = easting/longitude
- * order) into the run CRS. The caller frees *out with gr_transform_free. */
-int gr_transform_new(const gr_crs_t *crs, const char *src_def,
+ * order) into the run CRS. It uses crs's PROJ context, so the caller frees
+ * *out with gr_transform_free before gr_crs_free(crs). */
+int gr_transform_new(gr_crs_t *crs, const char *src_def,
                      gr_transform_t **out, gr_error_t *err);
 void gr_transform_free(gr_transform_t *tr);
 
