@@ -19,8 +19,15 @@ typedef struct {
     const char *path;
     char name[GR_NAME_MAX];
     char *src_def;           /* the layer's CRS as WKT, or the assumed one */
+    bool is_geographic;      /* coordinates are lon/lat degrees */
     gr_transform_t *tr;
+    int64_t last_fid;        /* the last feature read, for read errors */
 } src_t;
+
+/* No real coordinate, in metres or feet of any projected CRS, comes near
+ * this (Earth's circumference is 4e7 m); beyond it a value is a data error
+ * that would otherwise blow up the graph's grid or the areas. */
+#define COORD_LIMIT 1e8
 
 static void src_close(src_t *s)
 {
@@ -36,6 +43,7 @@ static int open_layer(const gr_layer_spec_t *spec, const char *role, src_t *s,
 {
     memset(s, 0, sizeof *s);
     s->path = spec->path;
+    s->last_fid = -1;
     CPLErrorReset();
     s->ds = GDALOpenEx(spec->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!s->ds)
@@ -69,12 +77,17 @@ static int layer_crs(src_t *s, const gr_layer_spec_t *spec, gr_error_t *err)
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(s->lyr);
     if (spec->assume_crs[0] && !srs) {
         s->src_def = CPLStrdup(spec->assume_crs);
+        OGRSpatialReferenceH assumed = OSRNewSpatialReference(NULL);
+        s->is_geographic = OSRSetFromUserInput(assumed, s->src_def) == OGRERR_NONE &&
+                           OSRIsGeographic(assumed);
+        OSRDestroySpatialReference(assumed);
         return 0;
     }
     if (!srs || OSRExportToWkt(srs, &s->src_def) != OGRERR_NONE)
         return gr_error_set(err, GR_ECRS,
                             "%s layer '%s': no CRS (no .prj?); name one with assume_crs",
                             s->path, s->name);
+    s->is_geographic = OSRIsGeographic(srs);
     return 0;
 }
 
@@ -116,6 +129,91 @@ static int feature_error(gr_error_t *err, int code, const src_t *s, OGRFeatureH 
                         (long long)OGR_F_GetFID(f), problem);
 }
 
+/* The next feature, or NULL at the end of the layer or on a read error,
+ * which sets *rc. A truncated or corrupt .shp or .dbf makes the driver
+ * report an error and then hand back a feature without geometry or stop
+ * early; neither may pass for an empty geometry or the end of the data. */
+static OGRFeatureH next_feature(src_t *s, int *rc, gr_error_t *err)
+{
+    CPLErrorReset();
+    OGRFeatureH f = OGR_L_GetNextFeature(s->lyr);
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        long long fid = f ? (long long)OGR_F_GetFID(f) : (long long)s->last_fid + 1;
+        *rc = gr_error_set(err, GR_EIO, "%s layer '%s' feature %lld: cannot read it, the file "
+                           "is truncated or corrupt: %s", s->path, s->name, fid,
+                           CPLGetLastErrorMsg());
+        if (f)
+            OGR_F_Destroy(f);
+        return NULL;
+    }
+    if (f)
+        s->last_fid = OGR_F_GetFID(f);
+    return f;
+}
+
+/* ---- coordinates: finite, plausible, and placeable in the run CRS ---- */
+
+typedef struct {
+    double x, y;
+    const char *why;
+} bad_coord_t;
+
+static bool coord_is_bad(const src_t *s, double x, double y, bad_coord_t *bad)
+{
+    const char *why = NULL;
+    if (!isfinite(x) || !isfinite(y))
+        why = "is not a finite number";
+    else if (s->is_geographic && (fabs(x) > 180.0 || fabs(y) > 90.0))
+        why = "is not a longitude/latitude, as the layer's geographic CRS says";
+    else if (fabs(x) > COORD_LIMIT || fabs(y) > COORD_LIMIT)
+        why = "is absurdly large (beyond 1e8)";
+    if (why)
+        *bad = (bad_coord_t){ x, y, why };
+    return why != NULL;
+}
+
+static bool geom_has_bad_coord(const src_t *s, OGRGeometryH og, bad_coord_t *bad)
+{
+    int n_sub = OGR_G_GetGeometryCount(og);
+    for (int i = 0; i < n_sub; i++)
+        if (geom_has_bad_coord(s, OGR_G_GetGeometryRef(og, i), bad))
+            return true;
+    int n_pts = n_sub > 0 ? 0 : OGR_G_GetPointCount(og);
+    for (int i = 0; i < n_pts; i++)
+        if (coord_is_bad(s, OGR_G_GetX(og, i), OGR_G_GetY(og, i), bad))
+            return true;
+    return false;
+}
+
+/* Checks the feature's coordinates as read, before any transformation, so
+ * the error names the feature and the value. */
+static int check_coords(const src_t *s, OGRFeatureH f, OGRGeometryH og, gr_error_t *err)
+{
+    bad_coord_t bad;
+    if (!geom_has_bad_coord(s, og, &bad))
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "coordinate (%g, %g) %s", bad.x, bad.y, bad.why);
+    return feature_error(err, GR_EINPUT, s, f, msg);
+}
+
+static int unplaceable(gr_error_t *err, const src_t *s, OGRFeatureH f)
+{
+    return feature_error(err, GR_ECRS, s, f,
+                         "coordinates cannot be transformed into the run CRS (outside its area?)");
+}
+
+/* Transforms feature f's n points into the run CRS in place. */
+static int place_xy(const src_t *s, OGRFeatureH f, double *x, double *y, size_t n,
+                    gr_error_t *err)
+{
+    gr_error_t ignored;
+    bool ok = gr_transform_xy(s->tr, x, y, n, &ignored) == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fabs(x[i]) <= COORD_LIMIT && fabs(y[i]) <= COORD_LIMIT;
+    return ok ? 0 : unplaceable(err, s, f);
+}
+
 /* ---- choosing the run CRS ---- */
 
 static int probe_layer(src_t *s, gr_crs_probe_t *probe, gr_error_t *err)
@@ -148,23 +246,37 @@ static int probe_layer(src_t *s, gr_crs_probe_t *probe, gr_error_t *err)
 
 /* ---- geometry conversion ---- */
 
-/* The feature's geometry as GEOS, in the run CRS; NULL for null/empty. */
-static GEOSGeometry *to_geos(const src_t *s, OGRGeometryH og, GEOSContextHandle_t gh)
+/* The geometry as 2D GEOS (curves linearised, Z and M dropped: GEOS and
+ * the walking model are planar). NULL if GEOS cannot read it. */
+static GEOSGeometry *ogr_to_geos(OGRGeometryH og, GEOSContextHandle_t gh)
 {
-    if (!og || OGR_G_IsEmpty(og))
+    OGRGeometryH flat = OGR_G_HasCurveGeometry(og, 0) ? OGR_G_GetLinearGeometry(og, 0, NULL)
+                                                      : OGR_G_Clone(og);
+    if (!flat)
         return NULL;
-    size_t n = (size_t)OGR_G_WkbSize(og);
-    unsigned char *buf = malloc(n);
-    if (!buf)
-        return NULL;
-    OGR_G_ExportToIsoWkb(og, wkbNDR, buf);
-    GEOSGeometry *g = GEOSGeomFromWKB_buf_r(gh, buf, n);
+    OGR_G_FlattenTo2D(flat);
+    /* shapefiles in the wild leave rings open; the intended ring is clear */
+    OGR_G_CloseRings(flat);
+    size_t n = (size_t)OGR_G_WkbSize(flat);
+    unsigned char *buf = malloc(n + 1);
+    GEOSGeometry *g = NULL;
+    if (buf && OGR_G_ExportToWkb(flat, wkbNDR, buf) == OGRERR_NONE)
+        g = GEOSGeomFromWKB_buf_r(gh, buf, n);
     free(buf);
-    if (!g)
-        return NULL;
-    GEOSGeometry *t = gr_transform_geom(s->tr, gh, g);
-    GEOSGeom_destroy_r(gh, g);
-    return t;
+    OGR_G_DestroyGeometry(flat);
+    return g;
+}
+
+static bool extent_is_plausible(GEOSContextHandle_t gh, const GEOSGeometry *g)
+{
+    double v[4];
+    if (!GEOSGeom_getXMin_r(gh, g, &v[0]) || !GEOSGeom_getYMin_r(gh, g, &v[1]) ||
+        !GEOSGeom_getXMax_r(gh, g, &v[2]) || !GEOSGeom_getYMax_r(gh, g, &v[3]))
+        return false;
+    for (int i = 0; i < 4; i++)
+        if (!(fabs(v[i]) <= COORD_LIMIT))
+            return false;
+    return true;
 }
 
 static bool is_polygonal(OGRwkbGeometryType t)
@@ -174,16 +286,53 @@ static bool is_polygonal(OGRwkbGeometryType t)
 }
 
 /* Polygons are repaired rather than rejected: council layers often have
- * small self-intersections, and MakeValid keeps their area. */
+ * small self-intersections and bow-ties. The "structure" method keeps the
+ * result polygonal (a bow-tie becomes its two triangles) and drops parts
+ * that collapse to lines, so a repaired site is still an area. Takes g. */
 static GEOSGeometry *valid_polygon(GEOSContextHandle_t gh, GEOSGeometry *g, uint32_t *repaired)
 {
     if (GEOSisValid_r(gh, g) == 1)
         return g;
-    GEOSGeometry *v = GEOSMakeValid_r(gh, g);
+    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(gh);
+    GEOSGeometry *v = NULL;
+    if (p && GEOSMakeValidParams_setMethod_r(gh, p, GEOS_MAKE_VALID_STRUCTURE) &&
+        GEOSMakeValidParams_setKeepCollapsed_r(gh, p, 0))
+        v = GEOSMakeValidWithParams_r(gh, g, p);
+    GEOSMakeValidParams_destroy_r(gh, p);
     GEOSGeom_destroy_r(gh, g);
     if (v)
         (*repaired)++;
     return v;
+}
+
+/* The feature's polygon in the run CRS, valid (repairs counted in
+ * *repaired). *out is NULL, with rc 0, when nothing of it has any area.
+ * Errors name the feature. */
+static int polygon_geos(const src_t *s, OGRFeatureH f, OGRGeometryH og, GEOSContextHandle_t gh,
+                        uint32_t *repaired, GEOSGeometry **out, gr_error_t *err)
+{
+    *out = NULL;
+    int rc = check_coords(s, f, og, err);
+    if (rc)
+        return rc;
+    GEOSGeometry *g = ogr_to_geos(og, gh);
+    if (!g)
+        return feature_error(err, GR_EGEOM, s, f, "GEOS cannot read the polygon");
+    GEOSGeometry *t = gr_transform_geom(s->tr, gh, g);
+    GEOSGeom_destroy_r(gh, g);
+    if (!t || !extent_is_plausible(gh, t)) {
+        if (t)
+            GEOSGeom_destroy_r(gh, t);
+        return unplaceable(err, s, f);
+    }
+    t = valid_polygon(gh, t, repaired);
+    if (!t)
+        return feature_error(err, GR_EGEOM, s, f, "the invalid polygon cannot be repaired");
+    if (GEOSisEmpty_r(gh, t) == 1)
+        GEOSGeom_destroy_r(gh, t);
+    else
+        *out = t;
+    return 0;
 }
 
 static int geom_type_error(gr_error_t *err, const src_t *s, OGRFeatureH f, OGRGeometryH og,
@@ -231,26 +380,24 @@ static int load_wards(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
     if (!w->geom || !w->code || !w->name || !w->nbhd)
         return gr_error_set(err, GR_ENOMEM, "out of memory reading wards");
     OGR_L_ResetReading(s->lyr);
-    for (OGRFeatureH f; rc == 0 && w->n < n && (f = OGR_L_GetNextFeature(s->lyr));
+    for (OGRFeatureH f; rc == 0 && w->n < n && (f = next_feature(s, &rc, err));
          OGR_F_Destroy(f)) {
         OGRGeometryH og = OGR_F_GetGeometryRef(f);
-        if (!og || OGR_G_IsEmpty(og)) {
+        GEOSGeometry *g = NULL;
+        /* a ward without area would silently lose its residents */
+        if (!og || OGR_G_IsEmpty(og))
             rc = feature_error(err, GR_EINPUT, s, f, "ward has no geometry");
-        } else if (!is_polygonal(OGR_G_GetGeometryType(og))) {
+        else if (!is_polygonal(OGR_G_GetGeometryType(og)))
             rc = geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
-        } else {
-            GEOSGeometry *g = to_geos(s, og, gh);
-            g = g ? valid_polygon(gh, g, &ds->stats.wards_repaired) : NULL;
-            if (!g) {
-                rc = feature_error(err, GR_EGEOM, s, f, "cannot convert or repair the polygon");
-            } else {
-                w->geom[w->n] = g;
-                w->code[w->n] = dup_field(f, i_code);
-                w->name[w->n] = dup_field(f, i_name);
-                w->nbhd[w->n] = dup_field(f, i_nbhd);
-                w->n++;
-            }
-        }
+        else if (!(rc = polygon_geos(s, f, og, gh, &ds->stats.wards_repaired, &g, err)) && !g)
+            rc = feature_error(err, GR_EINPUT, s, f, "ward polygon has no area");
+        if (rc)
+            continue;
+        w->geom[w->n] = g;
+        w->code[w->n] = dup_field(f, i_code);
+        w->name[w->n] = dup_field(f, i_name);
+        w->nbhd[w->n] = dup_field(f, i_nbhd);
+        w->n++;
     }
     return rc;
 }
@@ -261,6 +408,8 @@ typedef struct {
     size_t cap_lines, cap_xy;
 } lines_cap_t;
 
+/* Appends one line of 2+ vertices; returns 1 if added, 0 if it has fewer
+ * (nothing to walk), -1 when out of memory. */
 static int add_line(gr_lines_t *L, lines_cap_t *cap, OGRGeometryH line)
 {
     int np = OGR_G_GetPointCount(line);
@@ -285,18 +434,23 @@ static int add_line(gr_lines_t *L, lines_cap_t *cap, OGRGeometryH line)
         return -1;
     L->n_lines++;
     L->start[L->n_lines] = (uint32_t)(base + (size_t)np);
-    return 0;
+    return 1;
 }
 
+/* Appends the feature's lines; returns how many, -1 when out of memory. */
 static int add_path_geometry(gr_lines_t *L, lines_cap_t *cap, OGRGeometryH og)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
     if (t == wkbLineString)
         return add_line(L, cap, og);
-    for (int i = 0; i < OGR_G_GetGeometryCount(og); i++)
-        if (add_line(L, cap, OGR_G_GetGeometryRef(og, i)))
+    int added = 0;
+    for (int i = 0; i < OGR_G_GetGeometryCount(og); i++) {
+        int k = add_line(L, cap, OGR_G_GetGeometryRef(og, i));
+        if (k < 0)
             return -1;
-    return 0;
+        added += k;
+    }
+    return added;
 }
 
 static bool is_walkable(const gr_config_t *cfg, OGRFeatureH f, int i_highway)
@@ -306,6 +460,37 @@ static bool is_walkable(const gr_config_t *cfg, OGRFeatureH f, int i_highway)
     char norm[GR_NAME_MAX];
     gr_normalise_function(OGR_F_GetFieldAsString(f, i_highway), norm, sizeof norm);
     return !gr_list_contains(cfg->unwalkable, norm);
+}
+
+/* One path feature: checked, appended and transformed into the run CRS
+ * (feature by feature, so a failure names the feature). */
+static int load_path_feature(const gr_config_t *cfg, src_t *s, OGRFeatureH f, int i_highway,
+                             lines_cap_t *cap, gr_dataset_t *ds, gr_error_t *err)
+{
+    gr_lines_t *L = &ds->paths;
+    OGRGeometryH og = OGR_F_GetGeometryRef(f);
+    if (!og || OGR_G_IsEmpty(og)) {
+        ds->stats.paths_empty++;
+        return 0;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (t != wkbLineString && t != wkbMultiLineString)
+        return geom_type_error(err, s, f, og, "LineString or MultiLineString");
+    if (!is_walkable(cfg, f, i_highway)) {
+        ds->stats.paths_unwalkable++;
+        return 0;
+    }
+    int rc = check_coords(s, f, og, err);
+    if (rc)
+        return rc;
+    uint32_t base = L->start[L->n_lines];
+    int added = add_path_geometry(L, cap, og);
+    if (added < 0)
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
+    /* a line of one point (or of empty parts) has nothing to walk */
+    ds->stats.paths_empty += added == 0;
+    uint32_t end = L->start[L->n_lines];
+    return place_xy(s, f, L->x + base, L->y + base, end - base, err);
 }
 
 static int load_paths(const gr_config_t *cfg, src_t *s, gr_dataset_t *ds, gr_error_t *err)
@@ -319,28 +504,11 @@ static int load_paths(const gr_config_t *cfg, src_t *s, gr_dataset_t *ds, gr_err
         return gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
     L->start[0] = 0;
     OGR_L_ResetReading(s->lyr);
-    for (OGRFeatureH f; rc == 0 && (f = OGR_L_GetNextFeature(s->lyr)); OGR_F_Destroy(f)) {
-        OGRGeometryH og = OGR_F_GetGeometryRef(f);
-        if (!og || OGR_G_IsEmpty(og)) {
-            ds->stats.paths_empty++;
-            continue;
-        }
-        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
-        if (t != wkbLineString && t != wkbMultiLineString)
-            rc = geom_type_error(err, s, f, og, "LineString or MultiLineString");
-        else if (!is_walkable(cfg, f, i_highway))
-            ds->stats.paths_unwalkable++;
-        else if (add_path_geometry(L, &cap, og))
-            rc = gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
-    }
-    if (rc)
-        return rc;
-    if (L->n_lines == 0)
-        return gr_error_set(err, GR_EINPUT, "%s layer '%s': no walkable paths", s->path, s->name);
-    rc = gr_transform_xy(s->tr, L->x, L->y, L->start[L->n_lines], err);
-    if (rc)
-        return gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
-    return 0;
+    for (OGRFeatureH f; rc == 0 && (f = next_feature(s, &rc, err)); OGR_F_Destroy(f))
+        rc = load_path_feature(cfg, s, f, i_highway, &cap, ds, err);
+    if (rc == 0 && L->n_lines == 0)
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no walkable paths", s->path, s->name);
+    return rc;
 }
 
 /* ---- green-space sites ---- */
@@ -353,13 +521,81 @@ static char *normalised_field(OGRFeatureH f, int idx)
     return strdup(buf);
 }
 
+typedef struct {
+    const char *id;
+    uint32_t site;
+} id_entry_t;
+
+static int cmp_id(const void *a, const void *b)
+{
+    const id_entry_t *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->site > y->site) - (x->site < y->site);
+}
+
+/* The sites sorted by id (for lookups by id); the caller frees it. With
+ * fid (the features' ids, per site) a repeated non-blank id is an error
+ * naming both features: access points and outputs name sites by id, so a
+ * repeat would hang entrances on the wrong site. Blank ids may repeat:
+ * such sites are entered through their geometry only. */
+static int site_index(const src_t *s, const gr_sites_t *S, const int64_t *fid,
+                      id_entry_t **out, gr_error_t *err)
+{
+    id_entry_t *index = malloc(((size_t)S->n + 1) * sizeof *index);
+    if (!index)
+        return gr_error_set(err, GR_ENOMEM, "out of memory indexing site ids");
+    for (uint32_t i = 0; i < S->n; i++)
+        index[i] = (id_entry_t){ S->site_id[i], i };
+    qsort(index, S->n, sizeof *index, cmp_id);
+    for (uint32_t i = 1; fid && i < S->n; i++) {
+        if (index[i].id[0] && strcmp(index[i].id, index[i - 1].id) == 0) {
+            int rc = gr_error_set(err, GR_EINPUT,
+                                  "%s layer '%s' feature %lld: site id '%.80s' repeats feature "
+                                  "%lld's; site ids must be unique", s->path, s->name,
+                                  (long long)fid[index[i].site], index[i].id,
+                                  (long long)fid[index[i - 1].site]);
+            free(index);
+            return rc;
+        }
+    }
+    *out = index;
+    return 0;
+}
+
+static int add_site(src_t *s, OGRFeatureH f, const int *fields, GEOSContextHandle_t gh,
+                    gr_dataset_t *ds, gr_error_t *err)
+{
+    gr_sites_t *S = &ds->sites;
+    OGRGeometryH og = OGR_F_GetGeometryRef(f);
+    GEOSGeometry *g = NULL;
+    if (og && !OGR_G_IsEmpty(og) && !is_polygonal(OGR_G_GetGeometryType(og)))
+        return geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
+    if (og && !OGR_G_IsEmpty(og)) {
+        int rc = polygon_geos(s, f, og, gh, &ds->stats.sites_repaired, &g, err);
+        if (rc)
+            return rc;
+    }
+    /* null, empty, or collapsed to no area when repaired */
+    if (!g) {
+        ds->stats.sites_empty++;
+        return 0;
+    }
+    S->geom[S->n] = g;
+    S->site_id[S->n] = dup_field(f, fields[0]);
+    S->function[S->n] = normalised_field(f, fields[1]);
+    S->play_class[S->n] = dup_field(f, fields[2]);
+    GEOSArea_r(gh, g, &S->area_m2[S->n]);
+    S->n++;
+    return 0;
+}
+
 static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
                       gr_dataset_t *ds, gr_error_t *err)
 {
-    int i_id, i_fn, i_pc, rc;
-    if ((rc = field_index(s, cfg->f_site_id, true, &i_id, err)) ||
-        (rc = field_index(s, cfg->f_function, true, &i_fn, err)) ||
-        (rc = field_index(s, cfg->f_play_class, false, &i_pc, err)))
+    int fields[3], rc;
+    if ((rc = field_index(s, cfg->f_site_id, true, &fields[0], err)) ||
+        (rc = field_index(s, cfg->f_function, true, &fields[1], err)) ||
+        (rc = field_index(s, cfg->f_play_class, false, &fields[2], err)))
         return rc;
     gr_sites_t *S = &ds->sites;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
@@ -368,46 +604,33 @@ static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
     S->function = calloc(n, sizeof *S->function);
     S->play_class = calloc(n, sizeof *S->play_class);
     S->area_m2 = calloc(n, sizeof *S->area_m2);
-    if (!S->geom || !S->site_id || !S->function || !S->play_class || !S->area_m2)
+    int64_t *fid = malloc(n * sizeof *fid);
+    if (!S->geom || !S->site_id || !S->function || !S->play_class || !S->area_m2 || !fid) {
+        free(fid);
         return gr_error_set(err, GR_ENOMEM, "out of memory reading sites");
-    OGR_L_ResetReading(s->lyr);
-    for (OGRFeatureH f; rc == 0 && S->n < n && (f = OGR_L_GetNextFeature(s->lyr));
-         OGR_F_Destroy(f)) {
-        OGRGeometryH og = OGR_F_GetGeometryRef(f);
-        if (!og || OGR_G_IsEmpty(og)) {
-            ds->stats.sites_empty++;
-            continue;
-        }
-        if (!is_polygonal(OGR_G_GetGeometryType(og))) {
-            rc = geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
-            continue;
-        }
-        GEOSGeometry *g = to_geos(s, og, gh);
-        g = g ? valid_polygon(gh, g, &ds->stats.sites_repaired) : NULL;
-        if (!g) {
-            rc = feature_error(err, GR_EGEOM, s, f, "cannot convert or repair the polygon");
-            continue;
-        }
-        S->geom[S->n] = g;
-        S->site_id[S->n] = dup_field(f, i_id);
-        S->function[S->n] = normalised_field(f, i_fn);
-        S->play_class[S->n] = dup_field(f, i_pc);
-        GEOSArea_r(gh, g, &S->area_m2[S->n]);
-        S->n++;
     }
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && S->n < n && (f = next_feature(s, &rc, err));
+         OGR_F_Destroy(f)) {
+        fid[S->n] = (int64_t)OGR_F_GetFID(f);
+        rc = add_site(s, f, fields, gh, ds, err);
+    }
+    id_entry_t *index = NULL;
+    if (rc == 0 && S->n == 0)
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no site has a polygon", s->path,
+                          s->name);
+    if (rc == 0)
+        rc = site_index(s, S, fid, &index, err);
+    free(index);
+    free(fid);
     return rc;
 }
 
 /* ---- access points ---- */
 
-typedef struct {
-    const char *id;
-    uint32_t site;
-} id_entry_t;
-
-static int cmp_id(const void *a, const void *b)
+static int cmp_id_key(const void *key, const void *entry)
 {
-    return strcmp(((const id_entry_t *)a)->id, ((const id_entry_t *)b)->id);
+    return strcmp(((const id_entry_t *)key)->id, ((const id_entry_t *)entry)->id);
 }
 
 /* Site index of an access point: by its site id when it has one, else the
@@ -418,7 +641,7 @@ static uint32_t match_site(const gr_dataset_t *ds, const id_entry_t *ids, const 
 {
     if (id && id[0]) {
         id_entry_t key = { id, 0 };
-        const id_entry_t *hit = bsearch(&key, ids, ds->sites.n, sizeof *ids, cmp_id);
+        const id_entry_t *hit = bsearch(&key, ids, ds->sites.n, sizeof *ids, cmp_id_key);
         return hit ? hit->site : GR_NONE;
     }
     GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(gh, x, y);
@@ -435,34 +658,40 @@ static uint32_t match_site(const gr_dataset_t *ds, const id_entry_t *ids, const 
     return best;
 }
 
-static int read_access_points(src_t *s, int i_id, gr_access_t *A, char ***ids_out,
+/* Reads the points (transformed into the run CRS) and their site ids. A
+ * point without geometry cannot be an entrance to anything: it is counted
+ * as unassigned. */
+static int read_access_points(src_t *s, int i_id, gr_dataset_t *ds, char ***ids_out,
                               gr_error_t *err)
 {
+    gr_access_t *A = &ds->access;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1), k = 0;
-    A->x = malloc(n * sizeof *A->x);
-    A->y = malloc(n * sizeof *A->y);
-    A->site = malloc(n * sizeof *A->site);
-    char **ids = calloc(n, sizeof *ids);
+    A->x = malloc(n * sizeof *A->x + 1);
+    A->y = malloc(n * sizeof *A->y + 1);
+    A->site = malloc(n * sizeof *A->site + 1);
+    char **ids = calloc(n + 1, sizeof *ids);
     *ids_out = ids;
     if (!A->x || !A->y || !A->site || !ids)
         return gr_error_set(err, GR_ENOMEM, "out of memory reading access points");
     int rc = 0;
     OGR_L_ResetReading(s->lyr);
-    for (OGRFeatureH f; rc == 0 && k < n && (f = OGR_L_GetNextFeature(s->lyr)); OGR_F_Destroy(f)) {
+    for (OGRFeatureH f; rc == 0 && k < n && (f = next_feature(s, &rc, err)); OGR_F_Destroy(f)) {
         OGRGeometryH og = OGR_F_GetGeometryRef(f);
-        if (!og || OGR_G_IsEmpty(og))
-            continue;
-        if (wkbFlatten(OGR_G_GetGeometryType(og)) != wkbPoint) {
-            rc = geom_type_error(err, s, f, og, "Point");
+        if (!og || OGR_G_IsEmpty(og)) {
+            ds->stats.access_unassigned++;
             continue;
         }
-        A->x[k] = OGR_G_GetX(og, 0);
-        A->y[k] = OGR_G_GetY(og, 0);
-        ids[k++] = dup_field(f, i_id);
+        if (wkbFlatten(OGR_G_GetGeometryType(og)) != wkbPoint)
+            rc = geom_type_error(err, s, f, og, "Point");
+        if (!rc && !(rc = check_coords(s, f, og, err))) {
+            A->x[k] = OGR_G_GetX(og, 0);
+            A->y[k] = OGR_G_GetY(og, 0);
+            rc = place_xy(s, f, &A->x[k], &A->y[k], 1, err);
+        }
+        if (!rc)
+            ids[k++] = dup_field(f, i_id);
     }
     A->n = (uint32_t)k;
-    if (!rc && (rc = gr_transform_xy(s->tr, A->x, A->y, k, err)))
-        gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
     return rc;
 }
 
@@ -473,13 +702,10 @@ static int load_access(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
     if ((rc = field_index(s, cfg->f_access_site_id, false, &i_id, err)))
         return rc;
     char **ids = NULL;
-    id_entry_t *index = malloc((ds->sites.n + 1) * sizeof *index);
-    rc = index ? read_access_points(s, i_id, &ds->access, &ids, err)
-               : gr_error_set(err, GR_ENOMEM, "out of memory");
-    for (uint32_t i = 0; index && i < ds->sites.n; i++)
-        index[i] = (id_entry_t){ ds->sites.site_id[i], i };
-    if (index)
-        qsort(index, ds->sites.n, sizeof *index, cmp_id);
+    id_entry_t *index = NULL;
+    rc = site_index(s, &ds->sites, NULL, &index, err);
+    if (!rc)
+        rc = read_access_points(s, i_id, ds, &ids, err);
     for (uint32_t i = 0; rc == 0 && i < ds->access.n; i++) {
         ds->access.site[i] = match_site(ds, index, ids[i], ds->access.x[i], ds->access.y[i],
                                         cfg->access_assign_m, gh);
@@ -497,25 +723,29 @@ static int load_access(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
 
 /* A resident's location: the point itself, or a point on the surface of a
  * zone polygon (a centroid can fall outside a concave zone). */
-static int resident_xy(const src_t *s, OGRFeatureH f, OGRGeometryH og, GEOSContextHandle_t gh,
-                       double *x, double *y, gr_error_t *err)
+static int resident_xy(const src_t *s, OGRFeatureH f, OGRGeometryH og, double *x, double *y,
+                       gr_error_t *err)
 {
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(og));
+    if (t != wkbPoint && !is_polygonal(t))
+        return geom_type_error(err, s, f, og, "Point or Polygon");
+    int rc = check_coords(s, f, og, err);
+    if (rc)
+        return rc;
     if (t == wkbPoint) {
         *x = OGR_G_GetX(og, 0);
         *y = OGR_G_GetY(og, 0);
-        return 0;
+    } else {
+        OGRGeometryH p = OGR_G_PointOnSurface(og);
+        if (!p || OGR_G_IsEmpty(p)) {
+            OGR_G_DestroyGeometry(p);
+            return feature_error(err, GR_EGEOM, s, f, "no point on the zone's surface");
+        }
+        *x = OGR_G_GetX(p, 0);
+        *y = OGR_G_GetY(p, 0);
+        OGR_G_DestroyGeometry(p);
     }
-    if (!is_polygonal(t))
-        return geom_type_error(err, s, f, og, "Point or Polygon");
-    OGRGeometryH p = OGR_G_PointOnSurface(og);
-    if (!p)
-        return feature_error(err, GR_EGEOM, s, f, "no point on the zone's surface");
-    *x = OGR_G_GetX(p, 0);
-    *y = OGR_G_GetY(p, 0);
-    OGR_G_DestroyGeometry(p);
-    (void)gh;
-    return 0;
+    return place_xy(s, f, x, y, 1, err);
 }
 
 static int resident_pop(const src_t *s, OGRFeatureH f, int i_pop, double *pop, gr_error_t *err)
@@ -525,6 +755,9 @@ static int resident_pop(const src_t *s, OGRFeatureH f, int i_pop, double *pop, g
     *pop = OGR_F_GetFieldAsDouble(f, i_pop);
     if (!isfinite(*pop) || *pop < 0)
         return feature_error(err, GR_EINPUT, s, f, "population is negative or not a number");
+    /* more people than live on Earth at one point: a units or field error */
+    if (*pop > 1e10)
+        return feature_error(err, GR_EINPUT, s, f, "population is implausibly large");
     return 0;
 }
 
@@ -539,21 +772,22 @@ static float resident_no_car(OGRFeatureH f, int i_car)
 static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
                           gr_dataset_t *ds, gr_error_t *err)
 {
+    (void)gh;
     int i_pop, i_car, rc;
     if ((rc = numeric_field(s, cfg->f_population, true, &i_pop, err)) ||
         (rc = numeric_field(s, cfg->f_no_car_share, false, &i_car, err)))
         return rc;
     gr_residents_t *R = &ds->residents;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
-    R->x = malloc(n * sizeof *R->x);
-    R->y = malloc(n * sizeof *R->y);
-    R->pop = malloc(n * sizeof *R->pop);
-    R->no_car_share = malloc(n * sizeof *R->no_car_share);
-    R->fid = malloc(n * sizeof *R->fid);
+    R->x = malloc(n * sizeof *R->x + 1);
+    R->y = malloc(n * sizeof *R->y + 1);
+    R->pop = malloc(n * sizeof *R->pop + 1);
+    R->no_car_share = malloc(n * sizeof *R->no_car_share + 1);
+    R->fid = malloc(n * sizeof *R->fid + 1);
     if (!R->x || !R->y || !R->pop || !R->no_car_share || !R->fid)
         return gr_error_set(err, GR_ENOMEM, "out of memory reading residents");
     OGR_L_ResetReading(s->lyr);
-    for (OGRFeatureH f; rc == 0 && R->n < n && (f = OGR_L_GetNextFeature(s->lyr));
+    for (OGRFeatureH f; rc == 0 && R->n < n && (f = next_feature(s, &rc, err));
          OGR_F_Destroy(f)) {
         OGRGeometryH og = OGR_F_GetGeometryRef(f);
         uint32_t k = R->n;
@@ -561,7 +795,7 @@ static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t 
             ds->stats.residents_empty++;
             continue;
         }
-        rc = resident_xy(s, f, og, gh, &R->x[k], &R->y[k], err);
+        rc = resident_xy(s, f, og, &R->x[k], &R->y[k], err);
         if (!rc)
             rc = resident_pop(s, f, i_pop, &R->pop[k], err);
         if (rc)
@@ -571,8 +805,9 @@ static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t 
         R->fid[k] = (int64_t)OGR_F_GetFID(f);
         R->n++;
     }
-    if (!rc && (rc = gr_transform_xy(s->tr, R->x, R->y, R->n, err)))
-        gr_error_set(err, rc, "%s layer '%s': %s", s->path, s->name, err->msg);
+    if (rc == 0 && R->n == 0)
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no resident has a location", s->path,
+                          s->name);
     return rc;
 }
 
