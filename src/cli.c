@@ -14,6 +14,8 @@ typedef struct {
 
 static const command_t commands[] = {
     { "run", gr_cmd_run, "walking catchments and ward coverage on the configured data" },
+    { "check-site", gr_cmd_check_site, "what-if: who gains from candidate sites or new paths" },
+    { "suggest-sites", gr_cmd_suggest_sites, "what-if: the best new sites to close a gap" },
 };
 
 static void usage(FILE *f)

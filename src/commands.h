@@ -5,5 +5,7 @@
 #define GR_COMMANDS_H
 
 int gr_cmd_run(int argc, char **argv);
+int gr_cmd_check_site(int argc, char **argv);
+int gr_cmd_suggest_sites(int argc, char **argv);
 
 #endif

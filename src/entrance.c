@@ -273,3 +273,63 @@ void gr_entrances_free(gr_entrances_t *e)
     free(e->site_kind);
     free(e);
 }
+
+/* Snaps the given entrance points; returns how many snapped. */
+static uint32_t snap_points_as_sources(const gr_segindex_t *idx, const gr_site_geom_t *site,
+                                       double snap_max_m, src_vec_t *out, int *failed)
+{
+    uint32_t snapped = 0;
+    for (uint32_t k = 0; k < site->n_access; k++) {
+        gr_snap_t s;
+        if (!gr_segindex_nearest(idx, site->access_x[k], site->access_y[k], snap_max_m, &s))
+            continue;
+        *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, site->site);
+        snapped++;
+    }
+    return snapped;
+}
+
+static gr_entry_kind_t point_entrance(const gr_segindex_t *idx, GEOSContextHandle_t gh,
+                                      const gr_site_geom_t *site, double snap_max_m,
+                                      src_vec_t *out, int *failed)
+{
+    double x, y;
+    gr_snap_t s;
+    if (GEOSGeomGetX_r(gh, site->geom, &x) != 1 || GEOSGeomGetY_r(gh, site->geom, &y) != 1) {
+        *failed = 1;
+        return GR_ENTRY_NONE;
+    }
+    if (snap_max_m <= 0.0 || !gr_segindex_nearest(idx, x, y, snap_max_m, &s))
+        return GR_ENTRY_NONE;
+    *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, site->site);
+    return GR_ENTRY_NEAREST_PATH;
+}
+
+int gr_entrances_for_geom(const gr_graph_t *g, const gr_segindex_t *idx, GEOSContextHandle_t gh,
+                          const gr_site_geom_t *site, double snap_max_m, gr_source_t **out,
+                          uint32_t *n_out, gr_entry_kind_t *kind, gr_error_t *err)
+{
+    src_vec_t v = {0};
+    int failed = 0;
+    *out = NULL;
+    *n_out = 0;
+    *kind = GR_ENTRY_NONE;
+    if (snap_points_as_sources(idx, site, snap_max_m, &v, &failed)) {
+        *kind = GR_ENTRY_ACCESS_POINT;
+    } else if (GEOSGeomTypeId_r(gh, site->geom) == GEOS_POINT) {
+        *kind = point_entrance(idx, gh, site, snap_max_m, &v, &failed);
+    } else {
+        site_ctx_t c = { .g = g, .gh = gh, .site = site->geom, .site_idx = site->site, .out = &v };
+        *kind = derive_entrances(&c, idx, snap_max_m);
+        failed |= c.failed;
+    }
+    if (failed) {
+        free(v.a);
+        *kind = GR_ENTRY_NONE;
+        return gr_error_set(err, GR_EGEOM, "cannot place the entrances of site %u "
+                            "(out of memory or GEOS failure)", site->site);
+    }
+    *out = v.a;
+    *n_out = v.n;
+    return 0;
+}

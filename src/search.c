@@ -191,3 +191,180 @@ float gr_field_point_dist(const gr_field_t *f, uint32_t edge, float pos_m, uint3
         *site = best_site;
     return best;
 }
+
+/* ---- bounded searches with a reusable workspace ---- */
+
+struct gr_search_ws {
+    const gr_graph_t *g;
+    const gr_overlay_t *ov;
+    uint32_t n_total;         /* graph plus overlay nodes */
+    gr_field_t field;         /* dist_m/site over n_total nodes */
+    uint32_t cap_src;
+    uint32_t n_touched;
+    uint32_t *touched;        /* each node at most once: n_total slots */
+    const float *bound_m;
+    heap_t heap;
+};
+
+int gr_search_ws_new(const gr_graph_t *g, const gr_overlay_t *ov, gr_search_ws_t **out,
+                     gr_error_t *err)
+{
+    *out = NULL;
+    gr_search_ws_t *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for a search workspace");
+    ws->g = g;
+    ws->ov = ov;
+    ws->n_total = g->n_nodes + (ov ? ov->n_nodes : 0);
+    ws->field.g = g;
+    ws->field.dist_m = malloc((size_t)ws->n_total * sizeof *ws->field.dist_m + 1);
+    ws->field.site = malloc((size_t)ws->n_total * sizeof *ws->field.site + 1);
+    ws->touched = malloc((size_t)ws->n_total * sizeof *ws->touched + 1);
+    if (!ws->field.dist_m || !ws->field.site || !ws->touched) {
+        gr_search_ws_free(ws);
+        return gr_error_set(err, GR_ENOMEM, "out of memory for a search workspace");
+    }
+    for (uint32_t i = 0; i < ws->n_total; i++) {
+        ws->field.dist_m[i] = INFINITY;
+        ws->field.site[i] = GR_NONE;
+    }
+    *out = ws;
+    return 0;
+}
+
+void gr_search_ws_free(gr_search_ws_t *ws)
+{
+    if (!ws)
+        return;
+    free(ws->field.dist_m);
+    free(ws->field.site);
+    free(ws->field.src);
+    free(ws->touched);
+    free(ws->heap.a);
+    free(ws);
+}
+
+const gr_field_t *gr_search_ws_field(const gr_search_ws_t *ws)
+{
+    return &ws->field;
+}
+
+const uint32_t *gr_search_ws_touched(const gr_search_ws_t *ws, uint32_t *n)
+{
+    *n = ws->n_touched;
+    return ws->touched;
+}
+
+/* Sets node's distance, recording it as touched the first time. */
+static int ws_set(gr_search_ws_t *ws, uint32_t node, float d, uint32_t site)
+{
+    if (ws->field.dist_m[node] == INFINITY)
+        ws->touched[ws->n_touched++] = node;
+    ws->field.dist_m[node] = d;
+    ws->field.site[node] = site;
+    return heap_push(&ws->heap, d, node);
+}
+
+/* Same acceptance rule as relax(), plus the bound: a node the base field
+ * already reaches as soon is neither kept nor searched from. */
+static int ws_relax(gr_search_ws_t *ws, uint32_t node, float d, uint32_t site)
+{
+    if (d > ws->field.cutoff_m || d >= ws->field.dist_m[node])
+        return 0;
+    if (ws->bound_m && node < ws->g->n_nodes && d >= ws->bound_m[node])
+        return 0;
+    return ws_set(ws, node, d, site);
+}
+
+static void ws_reset(gr_search_ws_t *ws)
+{
+    for (uint32_t k = 0; k < ws->n_touched; k++) {
+        ws->field.dist_m[ws->touched[k]] = INFINITY;
+        ws->field.site[ws->touched[k]] = GR_NONE;
+    }
+    ws->n_touched = 0;
+    ws->heap.n = 0;
+}
+
+static int ws_copy_sources(gr_search_ws_t *ws, const gr_source_t *src, uint32_t n)
+{
+    if (n > ws->cap_src) {
+        gr_source_t *a = realloc(ws->field.src, (size_t)n * sizeof *a);
+        if (!a)
+            return -1;
+        ws->field.src = a;
+        ws->cap_src = n;
+    }
+    if (n)
+        memcpy(ws->field.src, src, (size_t)n * sizeof *src);
+    ws->field.n_src = n;
+    qsort(ws->field.src, n, sizeof *src, cmp_src_edge);
+    return 0;
+}
+
+/* First overlay arc leaving node, by binary search. */
+static uint32_t first_arc(const gr_overlay_t *ov, uint32_t node)
+{
+    uint32_t lo = 0, hi = ov->n_arcs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ov->arcs[mid].from < node)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int ws_expand(gr_search_ws_t *ws, uint32_t node, float d)
+{
+    const gr_graph_t *g = ws->g;
+    uint32_t site = ws->field.site[node];
+    if (node < g->n_nodes)
+        for (uint32_t k = g->adj_off[node]; k < g->adj_off[node + 1]; k++)
+            if (ws_relax(ws, g->adj_node[k], d + g->adj_len_m[k], site))
+                return -1;
+    const gr_overlay_t *ov = ws->ov;
+    for (uint32_t k = ov ? first_arc(ov, node) : 0; ov && k < ov->n_arcs && ov->arcs[k].from == node;
+         k++)
+        if (ws_relax(ws, ov->arcs[k].to, d + ov->arcs[k].len_m, site))
+            return -1;
+    return 0;
+}
+
+static int ws_seed(gr_search_ws_t *ws, const gr_bounded_query_t *q)
+{
+    const gr_graph_t *g = ws->g;
+    for (uint32_t i = 0; i < ws->field.n_src; i++) {
+        const gr_source_t *s = &ws->field.src[i];
+        float len = g->edge_len_m[s->edge];
+        if (ws_relax(ws, g->edge_u[s->edge], s->init_m + s->pos_m, q->site) ||
+            ws_relax(ws, g->edge_v[s->edge], s->init_m + (len - s->pos_m), q->site))
+            return -1;
+    }
+    for (uint32_t i = 0; i < q->n_seeds; i++) {
+        const gr_seed_t *s = &q->seeds[i];
+        if (s->node < ws->n_total && s->dist_m <= q->cutoff_m &&
+            s->dist_m < ws->field.dist_m[s->node] && ws_set(ws, s->node, s->dist_m, q->site))
+            return -1;
+    }
+    return 0;
+}
+
+int gr_search_bounded(gr_search_ws_t *ws, const gr_bounded_query_t *q, gr_error_t *err)
+{
+    ws_reset(ws);
+    ws->field.cutoff_m = q->cutoff_m;
+    ws->bound_m = q->bound_m;
+    int rc = ws_copy_sources(ws, q->src, q->n_src);
+    if (!rc)
+        rc = ws_seed(ws, q);
+    while (!rc && ws->heap.n > 0) {
+        heap_item_t it = heap_pop(&ws->heap);
+        if (it.d <= ws->field.dist_m[it.node])
+            rc = ws_expand(ws, it.node, it.d);
+    }
+    if (rc)
+        return gr_error_set(err, GR_ENOMEM, "out of memory in a bounded search");
+    return 0;
+}

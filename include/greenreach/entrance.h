@@ -46,4 +46,25 @@ int gr_entrances_build(const gr_dataset_t *ds, const gr_graph_t *g,
                        gr_error_t *err);
 void gr_entrances_free(gr_entrances_t *e);
 
+/* One site given on its own (a what-if candidate): a Polygon or
+ * MultiPolygon, or a Point, with optional surveyed entrances. */
+typedef struct {
+    const GEOSGeometry *geom;
+    const double *access_x, *access_y;
+    uint32_t n_access;
+    uint32_t site;              /* written into every source */
+} gr_site_geom_t;
+
+/* The entrances of one site by the rules gr_entrances_build applies to a
+ * dataset site: snapped access points when any snap; else, for a polygon,
+ * boundary crossings and inside path vertices, or the nearest path point
+ * within snap_max_m; for a point, the point snapped to the nearest path
+ * within snap_max_m (the offset becomes init_m). snap_max_m 0 finds
+ * crossings only. *out (caller frees; NULL when none) receives *n_out
+ * sources, *kind how they were found (GR_ENTRY_NONE: no path reaches). */
+int gr_entrances_for_geom(const gr_graph_t *g, const gr_segindex_t *idx,
+                          GEOSContextHandle_t gh, const gr_site_geom_t *site,
+                          double snap_max_m, gr_source_t **out, uint32_t *n_out,
+                          gr_entry_kind_t *kind, gr_error_t *err);
+
 #endif

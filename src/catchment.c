@@ -1,0 +1,507 @@
+#include "greenreach/catchment.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- reached pieces: intervals [lo, hi] metres from edge_u along an edge ---- */
+
+typedef struct {
+    uint32_t edge;
+    float lo, hi;
+} piece_t;
+
+typedef struct {
+    piece_t *a;
+    size_t n, cap;
+} pieces_t;
+
+typedef struct {
+    double lo, hi;
+} span_t;
+
+typedef struct {
+    span_t *a;
+    size_t n, cap;
+} spans_t;
+
+static int spans_push(spans_t *s, double lo, double hi)
+{
+    if (s->n == s->cap) {
+        size_t c = s->cap ? 2 * s->cap : 16;
+        span_t *a = realloc(s->a, c * sizeof *a);
+        if (!a)
+            return -1;
+        s->a = a;
+        s->cap = c;
+    }
+    s->a[s->n++] = (span_t){ lo, hi };
+    return 0;
+}
+
+static int pieces_push(pieces_t *p, uint32_t edge, double lo, double hi)
+{
+    if (p->n == p->cap) {
+        size_t c = p->cap ? 2 * p->cap : 4096;
+        piece_t *a = realloc(p->a, c * sizeof *a);
+        if (!a)
+            return -1;
+        p->a = a;
+        p->cap = c;
+    }
+    p->a[p->n++] = (piece_t){ edge, (float)lo, (float)hi };
+    return 0;
+}
+
+/* Sorts the few spans of one edge by start and merges overlaps in place. */
+static void spans_merge(spans_t *s)
+{
+    for (size_t i = 1; i < s->n; i++) {
+        span_t x = s->a[i];
+        size_t j = i;
+        for (; j > 0 && s->a[j - 1].lo > x.lo; j--)
+            s->a[j] = s->a[j - 1];
+        s->a[j] = x;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (m > 0 && s->a[i].lo <= s->a[m - 1].hi) {
+            if (s->a[i].hi > s->a[m - 1].hi)
+                s->a[m - 1].hi = s->a[i].hi;
+        } else {
+            s->a[m++] = s->a[i];
+        }
+    }
+    s->n = m;
+}
+
+/* The spans of edge e reached within thr: from either end node, and around
+ * each source on the edge (src[k..] holds the edge's sources). A span of
+ * zero length (a node reached exactly at the threshold) adds no area beyond
+ * the edge it was reached along, so it is dropped. */
+static int edge_spans(const gr_field_t *f, uint32_t e, double thr, uint32_t k, spans_t *s)
+{
+    const gr_graph_t *g = f->g;
+    double len = g->edge_len_m[e];
+    double du = f->dist_m[g->edge_u[e]], dv = f->dist_m[g->edge_v[e]];
+    s->n = 0;
+    int bad = 0;
+    if (du + len <= thr || dv + len <= thr)
+        return spans_push(s, 0.0, len);
+    if (du < thr)
+        bad |= spans_push(s, 0.0, thr - du);
+    if (dv < thr)
+        bad |= spans_push(s, len - (thr - dv), len);
+    for (; k < f->n_src && f->src[k].edge == e; k++) {
+        double r = thr - f->src[k].init_m, p = f->src[k].pos_m;
+        if (r > 0.0)
+            bad |= spans_push(s, fmax(0.0, p - r), fmin(len, p + r));
+    }
+    spans_merge(s);
+    return bad;
+}
+
+static int collect_pieces(const gr_field_t *f, double thr, pieces_t *out)
+{
+    spans_t s = { 0 };
+    uint32_t k = 0;
+    int bad = 0;
+    for (uint32_t e = 0; e < f->g->n_edges && !bad; e++) {
+        while (k < f->n_src && f->src[k].edge < e)
+            k++;
+        bad = edge_spans(f, e, thr, k, &s);
+        for (size_t i = 0; i < s.n && !bad; i++)
+            if (s.a[i].hi > s.a[i].lo)
+                bad = pieces_push(out, e, s.a[i].lo, s.a[i].hi);
+    }
+    free(s.a);
+    return bad;
+}
+
+/* ---- geometry ---- */
+
+static GEOSGeometry *piece_line(GEOSContextHandle_t gh, const gr_graph_t *g, const piece_t *p)
+{
+    uint32_t u = g->edge_u[p->edge], v = g->edge_v[p->edge];
+    double len = g->edge_len_m[p->edge];
+    double dx = len > 0 ? (g->x[v] - g->x[u]) / len : 0, dy = len > 0 ? (g->y[v] - g->y[u]) / len : 0;
+    GEOSCoordSequence *cs = GEOSCoordSeq_create_r(gh, 2, 2);
+    if (!cs)
+        return NULL;
+    /* whole edges use the node coordinates exactly, so neighbours meet */
+    double ax = p->lo <= 0 ? g->x[u] : g->x[u] + dx * p->lo;
+    double ay = p->lo <= 0 ? g->y[u] : g->y[u] + dy * p->lo;
+    double bx = p->hi >= len ? g->x[v] : g->x[u] + dx * p->hi;
+    double by = p->hi >= len ? g->y[v] : g->y[u] + dy * p->hi;
+    GEOSCoordSeq_setXY_r(gh, cs, 0, ax, ay);
+    GEOSCoordSeq_setXY_r(gh, cs, 1, bx, by);
+    return GEOSGeom_createLineString_r(gh, cs);
+}
+
+/* A MultiLineString of pieces idx[0..n-1]. */
+static GEOSGeometry *pieces_multiline(GEOSContextHandle_t gh, const gr_graph_t *g,
+                                      const pieces_t *p, const uint32_t *idx, size_t n)
+{
+    GEOSGeometry **lines = malloc((n + 1) * sizeof *lines);
+    if (!lines)
+        return NULL;
+    size_t m = 0;
+    for (; m < n; m++)
+        if (!(lines[m] = piece_line(gh, g, &p->a[idx[m]])))
+            break;
+    GEOSGeometry *ml = NULL;
+    if (m == n)
+        ml = GEOSGeom_createCollection_r(gh, GEOS_MULTILINESTRING, lines, (unsigned)n);
+    if (!ml)
+        for (size_t i = 0; i < m; i++)
+            GEOSGeom_destroy_r(gh, lines[i]);
+    free(lines);
+    return ml;
+}
+
+static GEOSGeometry *buffer_lines(GEOSContextHandle_t gh, const GEOSGeometry *ml, double w)
+{
+    GEOSBufferParams *bp = GEOSBufferParams_create_r(gh);
+    if (!bp)
+        return NULL;
+    GEOSBufferParams_setEndCapStyle_r(gh, bp, GEOSBUF_CAP_ROUND);
+    GEOSBufferParams_setJoinStyle_r(gh, bp, GEOSBUF_JOIN_ROUND);
+    GEOSBufferParams_setQuadrantSegments_r(gh, bp, GR_CATCHMENT_QUAD_SEGS);
+    GEOSGeometry *b = GEOSBufferWithParams_r(gh, ml, bp, w);
+    GEOSBufferParams_destroy_r(gh, bp);
+    return b;
+}
+
+/* Pieces grouped into square tiles by their midpoint: idx lists pieces
+ * tile by tile, tile t's being idx[first[t] .. first[t+1]-1]. */
+typedef struct {
+    uint32_t n_tiles;
+    uint32_t *first;
+    uint32_t *idx;
+} tiles_t;
+
+static int tile_pieces(const gr_graph_t *g, const pieces_t *p, double tile_m, tiles_t *t)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t i = 0; i < p->n; i++) {
+        uint32_t u = g->edge_u[p->a[i].edge];
+        minx = fmin(minx, g->x[u]); maxx = fmax(maxx, g->x[u]);
+        miny = fmin(miny, g->y[u]); maxy = fmax(maxy, g->y[u]);
+    }
+    uint32_t nx = (uint32_t)((maxx - minx) / tile_m) + 1, ny = (uint32_t)((maxy - miny) / tile_m) + 1;
+    t->n_tiles = nx * ny;
+    t->first = calloc((size_t)t->n_tiles + 2, sizeof *t->first);
+    t->idx = malloc((p->n + 1) * sizeof *t->idx);
+    uint32_t *cell = malloc((p->n + 1) * sizeof *cell);
+    if (!t->first || !t->idx || !cell) {
+        free(cell);
+        return -1;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        uint32_t u = g->edge_u[p->a[i].edge];
+        uint32_t cx = (uint32_t)((g->x[u] - minx) / tile_m), cy = (uint32_t)((g->y[u] - miny) / tile_m);
+        cell[i] = cy * nx + cx;
+        t->first[cell[i] + 2]++;
+    }
+    for (uint32_t c = 0; c < t->n_tiles; c++)
+        t->first[c + 2] += t->first[c + 1];
+    for (size_t i = 0; i < p->n; i++)
+        t->idx[t->first[cell[i] + 1]++] = (uint32_t)i;
+    free(cell);
+    return 0;
+}
+
+#include <stdio.h>
+static GEOSGeometry *union_pieces(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
+                                  double w)
+{
+    const char *se = getenv("GR_CATCH_STRATEGY"), *te = getenv("GR_CATCH_TILE");
+    int strat = se ? atoi(se) : 1;
+    double tile_m = te ? atof(te) : 2000.0;
+    if (strat == 0) {
+        uint32_t *idx = malloc((p->n + 1) * sizeof *idx);
+        for (size_t i = 0; i < p->n; i++)
+            idx[i] = (uint32_t)i;
+        GEOSGeometry *ml = pieces_multiline(gh, g, p, idx, p->n);
+        free(idx);
+        if (getenv("GR_CATCH_MERGE")) {
+            GEOSGeometry *m2 = GEOSLineMerge_r(gh, ml);
+            GEOSGeom_destroy_r(gh, ml);
+            ml = m2;
+        }
+        GEOSGeometry *b = buffer_lines(gh, ml, w);
+        GEOSGeom_destroy_r(gh, ml);
+        return b;
+    }
+    if (strat == 2 || strat == 3) {
+        GEOSGeometry **parts = malloc((p->n + 1) * sizeof *parts);
+        size_t np = p->n;
+        double tm = gr_now_s();
+        if (strat == 3) {
+            uint32_t *idx = malloc((p->n + 1) * sizeof *idx);
+            for (size_t i = 0; i < p->n; i++)
+                idx[i] = (uint32_t)i;
+            GEOSGeometry *ml = pieces_multiline(gh, g, p, idx, p->n);
+            free(idx);
+            GEOSGeometry *m2 = GEOSLineMerge_r(gh, ml);
+            GEOSGeom_destroy_r(gh, ml);
+            if (getenv("GR_CATCH_SIMPLIFY")) {
+                GEOSGeometry *m3 = GEOSTopologyPreserveSimplify_r(gh, m2, atof(getenv("GR_CATCH_SIMPLIFY")));
+                GEOSGeom_destroy_r(gh, m2);
+                m2 = m3;
+            }
+            np = (size_t)GEOSGetNumGeometries_r(gh, m2);
+            fprintf(stderr, "merge %zu -> %zu lines %.3f s\n", p->n, np, gr_now_s() - tm);
+            tm = gr_now_s();
+            for (size_t i = 0; i < np; i++)
+                parts[i] = buffer_lines(gh, GEOSGetGeometryN_r(gh, m2, (int)i), w);
+            GEOSGeom_destroy_r(gh, m2);
+        } else {
+        for (size_t i = 0; i < p->n; i++) {
+            GEOSGeometry *l = piece_line(gh, g, &p->a[i]);
+            parts[i] = buffer_lines(gh, l, w);
+            GEOSGeom_destroy_r(gh, l);
+        }
+        }
+        fprintf(stderr, "buffers %.3f s\n", gr_now_s() - tm);
+        tm = gr_now_s();
+        GEOSGeometry *coll = GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)np);
+        free(parts);
+        GEOSGeometry *u = GEOSUnaryUnion_r(gh, coll);
+        fprintf(stderr, "union %.3f s\n", gr_now_s() - tm);
+        GEOSGeom_destroy_r(gh, coll);
+        return u;
+    }
+    tiles_t t = { 0 };
+    tile_pieces(g, p, tile_m, &t);
+    GEOSGeometry **parts = malloc(((size_t)t.n_tiles + 1) * sizeof *parts);
+    unsigned np = 0;
+    for (uint32_t c = 0; c < t.n_tiles; c++) {
+        uint32_t n = t.first[c + 1] - t.first[c];
+        if (!n)
+            continue;
+        GEOSGeometry *ml = pieces_multiline(gh, g, p, t.idx + t.first[c], n);
+        if (getenv("GR_CATCH_MERGE")) {
+            GEOSGeometry *m2 = GEOSLineMerge_r(gh, ml);
+            GEOSGeom_destroy_r(gh, ml);
+            ml = m2;
+        }
+        parts[np++] = buffer_lines(gh, ml, w);
+        GEOSGeom_destroy_r(gh, ml);
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, np);
+    free(parts);
+    free(t.first);
+    free(t.idx);
+    GEOSGeometry *u = GEOSUnaryUnion_r(gh, coll);
+    GEOSGeom_destroy_r(gh, coll);
+    return u;
+}
+
+/* Polygon or MultiPolygon (or empty) -> MultiPolygon; consumes g. */
+static GEOSGeometry *as_multipolygon(GEOSContextHandle_t gh, GEOSGeometry *g)
+{
+    int type = GEOSGeomTypeId_r(gh, g);
+    if (type == GEOS_MULTIPOLYGON)
+        return g;
+    if (type == GEOS_POLYGON)
+        return GEOSGeom_createCollection_r(gh, GEOS_MULTIPOLYGON, &g, 1);
+    if (GEOSisEmpty_r(gh, g) == 1) {
+        GEOSGeom_destroy_r(gh, g);
+        return GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
+    }
+    /* a collection from MakeValid: keep its polygons */
+    int n = GEOSGetNumGeometries_r(gh, g);
+    GEOSGeometry **polys = malloc(((size_t)n + 1) * sizeof *polys);
+    unsigned m = 0;
+    for (int i = 0; polys && i < n; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(gh, g, i);
+        int pt = GEOSGeomTypeId_r(gh, part);
+        for (int j = 0; pt == GEOS_POLYGON && j < 1; j++)
+            polys[m++] = GEOSGeom_clone_r(gh, part);
+        for (int j = 0; pt == GEOS_MULTIPOLYGON && j < GEOSGetNumGeometries_r(gh, part); j++)
+            polys[m++] = GEOSGeom_clone_r(gh, GEOSGetGeometryN_r(gh, part, j));
+    }
+    GEOSGeom_destroy_r(gh, g);
+    GEOSGeometry *mp = polys ? GEOSGeom_createCollection_r(gh, GEOS_MULTIPOLYGON, polys, m) : NULL;
+    free(polys);
+    return mp;
+}
+
+int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m, double buffer_m,
+                       GEOSGeometry **out, gr_error_t *err)
+{
+    *out = NULL;
+    if (!(buffer_m > 0))
+        return gr_error_set(err, GR_ECONFIG, "catchment buffer must be positive, got %g m",
+                            buffer_m);
+    pieces_t p = { 0 };
+    if (collect_pieces(f, fmin(thr_m, f->cutoff_m), &p)) {
+        free(p.a);
+        return gr_error_set(err, GR_ENOMEM, "out of memory collecting catchment edges");
+    }
+    GEOSGeometry *g = p.n ? union_pieces(gh, f->g, &p, buffer_m)
+                          : GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
+    free(p.a);
+    if (g && GEOSisValid_r(gh, g) != 1) {
+        GEOSGeometry *v = GEOSMakeValid_r(gh, g);
+        GEOSGeom_destroy_r(gh, g);
+        g = v;
+    }
+    if (g)
+        g = as_multipolygon(gh, g);
+    if (!g)
+        return gr_error_set(err, GR_EGEOM, "catchment within %g m: GEOS failed to build the polygon",
+                            thr_m);
+    *out = g;
+    return 0;
+}
+
+/* ---- per-ward areas ---- */
+
+typedef struct {
+    double minx, miny, maxx, maxy;
+} env_t;
+
+static int envelope(GEOSContextHandle_t gh, const GEOSGeometry *g, env_t *e)
+{
+    return (GEOSGeom_getXMin_r(gh, g, &e->minx) && GEOSGeom_getYMin_r(gh, g, &e->miny) &&
+            GEOSGeom_getXMax_r(gh, g, &e->maxx) && GEOSGeom_getYMax_r(gh, g, &e->maxy))
+               ? 0
+               : -1;
+}
+
+static int env_meet(const env_t *a, const env_t *b)
+{
+    return a->minx <= b->maxx && b->minx <= a->maxx && a->miny <= b->maxy && b->miny <= a->maxy;
+}
+
+/* Area of one catchment polygon inside one (prepared) ward. */
+static int part_in_ward(GEOSContextHandle_t gh, const GEOSGeometry *part, double part_area,
+                        const GEOSGeometry *ward, const GEOSPreparedGeometry *prep, double *area)
+{
+    if (GEOSPreparedContains_r(gh, prep, part) == 1) {
+        *area += part_area;
+        return 0;
+    }
+    if (GEOSPreparedIntersects_r(gh, prep, part) != 1)
+        return 0;
+    GEOSGeometry *x = GEOSIntersection_r(gh, part, ward);
+    double a = 0;
+    int ok = x && GEOSArea_r(gh, x, &a);
+    GEOSGeom_destroy_r(gh, x);
+    *area += a;
+    return ok ? 0 : -1;
+}
+
+static int ward_area(GEOSContextHandle_t gh, const GEOSGeometry *poly, const GEOSGeometry *ward,
+                     double *area)
+{
+    env_t we, pe;
+    *area = 0;
+    if (GEOSisEmpty_r(gh, poly) == 1 || envelope(gh, ward, &we) || envelope(gh, poly, &pe))
+        return 0;
+    if (!env_meet(&we, &pe))
+        return 0;
+    const GEOSPreparedGeometry *prep = GEOSPrepare_r(gh, ward);
+    if (!prep)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < GEOSGetNumGeometries_r(gh, poly) && !rc; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(gh, poly, i);
+        double pa = 0;
+        if (envelope(gh, part, &pe) == 0 && env_meet(&we, &pe))
+            rc = GEOSArea_r(gh, part, &pa) ? part_in_ward(gh, part, pa, ward, prep, area) : -1;
+    }
+    GEOSPreparedGeom_destroy_r(gh, prep);
+    return rc;
+}
+
+int gr_catchment_ward_areas(GEOSContextHandle_t gh, const GEOSGeometry *poly,
+                            const gr_wards_t *wards, double *area_m2, gr_error_t *err)
+{
+    for (uint32_t w = 0; w < wards->n; w++)
+        if (ward_area(gh, poly, wards->geom[w], &area_m2[w]))
+            return gr_error_set(err, GR_EGEOM, "ward %s: GEOS failed to intersect the catchment",
+                                wards->code[w]);
+    return 0;
+}
+
+/* ---- every category and threshold of a run ---- */
+
+static int build_one(const gr_run_t *run, gr_catchments_t *cs, int c, int t, gr_error_t *err)
+{
+    gr_catchment_t *k = &cs->c[cs->n];
+    const gr_cat_result_t *cr = &run->cats[c];
+    k->cat = c;
+    k->thr = t;
+    k->thr_m = cr->cat->thr_m[t];
+    k->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k->ward_area_m2);
+    if (!k->ward_area_m2)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for catchment ward areas");
+    cs->n++;
+    int rc = gr_catchment_build(cs->gh, cr->field, k->thr_m, cs->buffer_m, &k->geom, err);
+    if (!rc && !GEOSArea_r(cs->gh, k->geom, &k->area_m2))
+        rc = gr_error_set(err, GR_EGEOM, "catchment %s %s: GEOS failed to measure its area",
+                          cr->cat->name, cr->cat->thr_label[t]);
+    if (!rc)
+        rc = gr_catchment_ward_areas(cs->gh, k->geom, &run->ds->wards, k->ward_area_m2, err);
+    return rc;
+}
+
+int gr_catchments_build(const gr_run_t *run, double buffer_m, gr_catchments_t **out,
+                        gr_error_t *err)
+{
+    double t0 = gr_now_s();
+    *out = NULL;
+    gr_catchments_t *cs = calloc(1, sizeof *cs);
+    if (!cs)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
+    cs->gh = run->gh;
+    cs->buffer_m = buffer_m;
+    cs->n_wards = run->ds->wards.n;
+    int total = 0;
+    for (int c = 0; c < run->n_cats; c++)
+        total += run->cats[c].cat->n_thr;
+    cs->c = calloc((size_t)total + 1, sizeof *cs->c);
+    cs->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *cs->ward_area_m2);
+    int rc = (!cs->c || !cs->ward_area_m2)
+                 ? gr_error_set(err, GR_ENOMEM, "out of memory for catchments")
+                 : 0;
+    for (uint32_t w = 0; !rc && w < cs->n_wards; w++)
+        if (!GEOSArea_r(cs->gh, run->ds->wards.geom[w], &cs->ward_area_m2[w]))
+            rc = gr_error_set(err, GR_EGEOM, "ward %s: GEOS failed to measure its area",
+                              run->ds->wards.code[w]);
+    for (int c = 0; c < run->n_cats && !rc; c++)
+        for (int t = 0; t < run->cats[c].cat->n_thr && !rc; t++)
+            rc = build_one(run, cs, c, t, err);
+    cs->build_s = gr_now_s() - t0;
+    if (rc) {
+        gr_catchments_free(cs);
+        return rc;
+    }
+    *out = cs;
+    return 0;
+}
+
+void gr_catchments_free(gr_catchments_t *cs)
+{
+    if (!cs)
+        return;
+    for (int i = 0; i < cs->n; i++) {
+        if (cs->c[i].geom)
+            GEOSGeom_destroy_r(cs->gh, cs->c[i].geom);
+        free(cs->c[i].ward_area_m2);
+    }
+    free(cs->c);
+    free(cs->ward_area_m2);
+    free(cs);
+}
+
+const gr_catchment_t *gr_catchments_get(const gr_catchments_t *cs, int c, int t)
+{
+    for (int i = 0; i < cs->n; i++)
+        if (cs->c[i].cat == c && cs->c[i].thr == t)
+            return &cs->c[i];
+    return NULL;
+}
