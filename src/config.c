@@ -255,6 +255,10 @@ typedef struct {
     int has_own_targets;
     char msg[512];
     char first_msg[512];   /* inih goes on after an error; keep the first */
+    /* inih hands each indented continuation line over as the same key
+     * again: the value so far, to which the next piece is appended. */
+    char last_section[GR_NAME_MAX], last_key[GR_NAME_MAX];
+    char joined[2 * GR_LIST_MAX];
 } ini_ctx_t;
 
 typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS } key_kind_t;
@@ -337,14 +341,32 @@ static int parse_values(double *out, int *n_out, const char *value, char *msg, s
     return 0;
 }
 
+static int bad_value(ini_ctx_t *c, const char *key, const char *value, const char *expected)
+{
+    snprintf(c->msg, sizeof c->msg, "'%s' must be %s, got '%s'", key, expected, value);
+    return -1;
+}
+
+/* The value itself is not echoed: it may be thousands of characters. */
+static int too_long(ini_ctx_t *c, const char *key, size_t size)
+{
+    snprintf(c->msg, sizeof c->msg, "value of '%s' is too long (at most %zu characters)", key,
+             size - 1);
+    return -1;
+}
+
 /* Sets one key of a category section. */
 static int set_category_key(ini_ctx_t *c, gr_category_t *cat, const char *key,
                             const char *value)
 {
     if (strcmp(key, "functions") == 0)
-        return COPY(cat->functions, value) >= (int)sizeof cat->functions ? -1 : 0;
+        return COPY(cat->functions, value) >= (int)sizeof cat->functions
+                   ? too_long(c, key, sizeof cat->functions)
+                   : 0;
     if (strcmp(key, "play_class") == 0)
-        return COPY(cat->play_classes, value) >= (int)sizeof cat->play_classes ? -1 : 0;
+        return COPY(cat->play_classes, value) >= (int)sizeof cat->play_classes
+                   ? too_long(c, key, sizeof cat->play_classes)
+                   : 0;
     if (strcmp(key, "thresholds_min") == 0 || strcmp(key, "thresholds_m") == 0) {
         cat->is_thr_minutes = strcmp(key, "thresholds_min") == 0;
         return parse_values(cat->thr_value, &cat->n_thr, value, c->msg, sizeof c->msg);
@@ -423,12 +445,6 @@ static int parse_scopes(const char *value, int *out)
     return *out ? 0 : -1;
 }
 
-static int bad_value(ini_ctx_t *c, const char *key, const char *value, const char *expected)
-{
-    snprintf(c->msg, sizeof c->msg, "'%s' must be %s, got '%s'", key, expected, value);
-    return -1;
-}
-
 static int set_target_key(ini_ctx_t *c, gr_target_t *t, const char *key, const char *value)
 {
     double v;
@@ -494,13 +510,20 @@ static int set_target(ini_ctx_t *c, const char *id, const char *key, const char 
 static int set_nbhd(ini_ctx_t *c, const char *name, const char *wards)
 {
     gr_config_t *cfg = c->cfg;
-    if (cfg->n_nbhd_map == GR_MAX_NBHDS) {
+    int i = 0;
+    while (i < cfg->n_nbhd_map && strcmp(cfg->nbhd_map[i].name, name) != 0)
+        i++;
+    if (i == GR_MAX_NBHDS) {
         snprintf(c->msg, sizeof c->msg, "at most %d neighbourhoods", GR_MAX_NBHDS);
         return -1;
     }
-    gr_nbhd_map_t *m = &cfg->nbhd_map[cfg->n_nbhd_map++];
-    COPY(m->name, name);
-    COPY(m->wards, wards);
+    gr_nbhd_map_t *m = &cfg->nbhd_map[i];
+    if (COPY(m->name, name) >= (int)sizeof m->name)
+        return too_long(c, name, sizeof m->name);
+    if (COPY(m->wards, wards) >= (int)sizeof m->wards)
+        return too_long(c, name, sizeof m->wards);
+    if (i == cfg->n_nbhd_map)
+        cfg->n_nbhd_map++;   /* a continuation line replaces, not adds */
     return 0;
 }
 
@@ -538,20 +561,68 @@ static int apply(ini_ctx_t *c, const char *section, const char *key, const char 
     return -1;
 }
 
+/* A list may go on over indented lines (or the key repeated): the pieces
+ * are joined with commas, free text with a space. */
+static const char *continued(ini_ctx_t *c, const char *section, const char *key,
+                             const char *value)
+{
+    if (strcmp(section, c->last_section) != 0 || strcmp(key, c->last_key) != 0) {
+        snprintf(c->last_section, sizeof c->last_section, "%s", section);
+        snprintf(c->last_key, sizeof c->last_key, "%s", key);
+        snprintf(c->joined, sizeof c->joined, "%s", value);
+        return c->joined;
+    }
+    size_t n = strlen(c->joined);
+    snprintf(c->joined + n, sizeof c->joined - n, "%s%s",
+             strcmp(key, "title") == 0 ? " " : ",", value);
+    return c->joined;
+}
+
 static int on_ini(void *user, const char *section, const char *key, const char *value)
 {
     ini_ctx_t *c = user;
-    if (apply(c, section, key, value) == 0)
+    if (apply(c, section, key, continued(c, section, key, value)) == 0)
         return 1;
     if (!c->first_msg[0])
         memcpy(c->first_msg, c->msg, sizeof c->msg);
     return 0;
 }
 
+/* inih reads at most INI_MAX_LINE bytes a line and parses the rest as a
+ * line of its own, which would surface as a syntax error on a line that
+ * does not exist. */
+static int check_line_lengths(const char *path, gr_error_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return gr_error_set(err, GR_EIO, "%s: cannot open config file: %s", path,
+                            strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int lineno = 0, rc = 0;
+    while (!rc && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            len--;
+        if (len > INI_MAX_LINE - 2)
+            rc = gr_error_set(err, GR_ECONFIG,
+                              "%s:%d: line is longer than %d characters; continue a long "
+                              "list on indented lines",
+                              path, lineno, INI_MAX_LINE - 2);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
 int gr_config_load(gr_config_t *cfg, const char *path, gr_error_t *err)
 {
     ini_ctx_t c = { .cfg = cfg, .path = path };
-    int rc = ini_parse(path, on_ini, &c);
+    int rc = check_line_lengths(path, err);
+    if (rc)
+        return rc;
+    rc = ini_parse(path, on_ini, &c);
     if (rc == -1)
         return gr_error_set(err, GR_EIO, "%s: cannot open config file", path);
     if (rc == -2)

@@ -227,6 +227,64 @@ static void test_load_bad_thresholds(void **state)
     assert_contains(err.msg, "-5");
 }
 
+/* inih cuts lines at 200 bytes; a longer line is an error naming it, not a
+ * syntax error on a line that does not exist. */
+static void test_load_line_too_long(void **state)
+{
+    (void)state;
+    char path[1024], text[8192];
+    int n = snprintf(text, sizeof text, "[category.park]\nfunctions = ");
+    for (int i = 0; i < 60; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "park%d,", i);
+    snprintf(text + n, sizeof text - (size_t)n, "\n");
+    write_ini("too_long.ini", text, path, sizeof path);
+    gr_config_t cfg;
+    gr_error_t err = {0};
+    gr_config_defaults(&cfg);
+    assert_int_equal(gr_config_load(&cfg, path, &err), GR_ECONFIG);
+    assert_contains(err.msg, "too_long.ini:2: line is longer than 198 characters");
+}
+
+/* 130 characters of play classes: more than a play_class value holds. */
+static void test_load_value_too_long(void **state)
+{
+    (void)state;
+    char path[1024], text[1024];
+    int n = snprintf(text, sizeof text, "[category.play]\nplay_class = ");
+    for (int i = 0; i < 26; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "LEAP,");
+    snprintf(text + n, sizeof text - (size_t)n, "\n");
+    write_ini("value_too_long.ini", text, path, sizeof path);
+    gr_config_t cfg;
+    gr_error_t err = {0};
+    gr_config_defaults(&cfg);
+    assert_int_equal(gr_config_load(&cfg, path, &err), GR_ECONFIG);
+    assert_contains(err.msg, "value_too_long.ini:2: value of 'play_class' is too long");
+}
+
+/* Long lists go on over indented lines: one list, one neighbourhood. */
+static void test_load_continuation_lines(void **state)
+{
+    (void)state;
+    char path[1024];
+    write_ini("continued.ini",
+              "[category.park]\n"
+              "functions = park, garden\n"
+              "    village_green\n"
+              "[neighbourhoods]\n"
+              "Central = Edgeley, Manor\n"
+              "  Davenport & Cale Green\n",
+              path, sizeof path);
+    gr_config_t cfg;
+    gr_error_t err = {0};
+    gr_config_defaults(&cfg);
+    assert_int_equal(gr_config_load(&cfg, path, &err), 0);
+    assert_int_equal(cfg.n_categories, 1);
+    assert_string_equal(cfg.categories[0].functions, "park, garden,village_green");
+    assert_int_equal(cfg.n_nbhd_map, 1);
+    assert_string_equal(cfg.nbhd_map[0].wards, "Edgeley, Manor,Davenport & Cale Green");
+}
+
 /* Two bad lines: the report is about the first (line 2), not the last. */
 static void test_load_first_error_reported(void **state)
 {
@@ -272,6 +330,9 @@ int main(void)
         cmocka_unit_test(test_load_bad_value),
         cmocka_unit_test(test_load_bad_thresholds),
         cmocka_unit_test(test_load_first_error_reported),
+        cmocka_unit_test(test_load_line_too_long),
+        cmocka_unit_test(test_load_value_too_long),
+        cmocka_unit_test(test_load_continuation_lines),
         cmocka_unit_test(test_load_missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
