@@ -132,7 +132,8 @@ static int resident_rows(const gr_whatif_t *w, uint32_t i, uint32_t rows[3])
 }
 
 /* Adds resident i to within[row * n_thr + t] for every threshold it
- * crosses going from distance `before` to `after`. */
+ * comes within going from distance `before` to `after`, and takes it off
+ * for every one it leaves. */
 static void tally_change(const gr_whatif_t *w, const gr_category_t *cat, uint32_t i,
                          float before, float after, double *within, double *within_lowcar)
 {
@@ -140,13 +141,13 @@ static void tally_change(const gr_whatif_t *w, const gr_category_t *cat, uint32_
     int n = resident_rows(w, i, rows);
     double pop = w->run->ds->residents.pop[i];
     for (int t = 0; t < cat->n_thr; t++) {
-        if (!(after <= cat->thr_m[t]) || before <= cat->thr_m[t])
-            continue;
-        for (int k = 0; k < n; k++) {
+        bool was_in = before <= cat->thr_m[t], is_in = after <= cat->thr_m[t];
+        double delta = is_in == was_in ? 0.0 : (is_in ? pop : -pop);
+        for (int k = 0; delta != 0.0 && k < n; k++) {
             size_t cell = (size_t)rows[k] * (size_t)cat->n_thr + (size_t)t;
-            within[cell] += pop;
+            within[cell] += delta;
             if (w->lowcar[i])
-                within_lowcar[cell] += pop;
+                within_lowcar[cell] += delta;
         }
     }
 }
@@ -1723,14 +1724,21 @@ static float via_edge(const repair_t *rp, const gr_field_t *f, uint32_t i)
     return d + s->offset_m;
 }
 
+/* A resident nearer a new link walks from it, as a rerun would snap it
+ * there: its distance may rise (its old path no longer counts). Anyone
+ * else keeps its path, which new links can only shorten. */
 static int repair_resident(repair_t *rp, const gr_field_t *f, uint32_t i, gr_effect_t *eff)
 {
     gr_whatif_t *w = rp->w;
     if (w->stamp[i] == w->stamp_now)
         return 0;
     w->stamp[i] = w->stamp_now;
-    float d = fminf(via_edge(rp, f, i), via_link(rp, f, i));
-    if (d <= f->cutoff_m && d < w->run->cats[rp->cat].res_dist_m[i])
+    float before = w->run->cats[rp->cat].res_dist_m[i];
+    float d = rp->resnap[i].seg != GR_NONE ? via_link(rp, f, i)
+                                           : fminf(via_edge(rp, f, i), before);
+    if (!(d <= f->cutoff_m))
+        d = INFINITY;
+    if (d != before)
         return effect_push(eff, i, d);
     return 0;
 }
