@@ -366,13 +366,17 @@ def parse_other_tags(s):
     return tags
 
 
-def read_osm_layer(pbf, layer_name, where=None):
-    """All features of one OSM layer as dicts (geometry in WGS84)."""
+def read_osm_layer(pbf, layer_name, where=None, bbox=None):
+    """All features of one OSM layer as dicts (geometry in WGS84), only
+    those meeting bbox (lon_min, lat_min, lon_max, lat_max) when given, so a
+    large extract need not be held in memory."""
     ds = gdal.OpenEx(pbf, gdal.OF_VECTOR | gdal.OF_READONLY,
                      allowed_drivers=["OSM"])
     lyr = ds.GetLayerByName(layer_name)
     if where:
         lyr.SetAttributeFilter(where)
+    if bbox:
+        lyr.SetSpatialFilterRect(*bbox)
     defn = lyr.GetLayerDefn()
     names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
     out = []
@@ -423,6 +427,15 @@ def load_wards(path, reproj, stats):
     return wards
 
 
+def read_census(path):
+    """{lsoa21cd: usual residents} from a derived Census 2021 LSOA file."""
+    pop = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        for row in csv.DictReader(fh):
+            pop[row["lsoa21cd"].strip()] = int(row["usual_residents_2021"])
+    return pop
+
+
 def load_lsoas(path, census_path, reproj, stats):
     ds = gdal.OpenEx(path, gdal.OF_VECTOR | gdal.OF_READONLY)
     lyr = ds.GetLayer(0)
@@ -432,10 +445,7 @@ def load_lsoas(path, census_path, reproj, stats):
         stats["lsoas_repaired"] += rep
         lsoas[f.GetField("LSOA21CD")] = {"name": f.GetField("LSOA21NM"),
                                          "geom": g}
-    pop = {}
-    with open(census_path, newline="", encoding="utf-8-sig") as fh:
-        for row in csv.DictReader(fh):
-            pop[row["lsoa21cd"].strip()] = int(row["usual_residents_2021"])
+    pop = read_census(census_path)
     if set(pop) != set(lsoas):
         fail("LSOA codes differ between %s and %s: only in census %s, only in "
              "polygons %s" % (census_path, path, sorted(set(pop) - set(lsoas)),
@@ -745,38 +755,42 @@ RES_FIELDS = [("population", ogr.OFTInteger), ("lsoa21cd", ogr.OFTString),
               ("source_id", ogr.OFTString)]
 
 
-def write_gpkg(out_path, srs, wards, paths, sites, residents):
+def write_layers(out_path, srs, layers):
+    """Writes [(name, geometry type, fields, rows)] as one GeoPackage:
+    to a temporary file next to out_path, renamed into place when complete."""
     out_dir = os.path.dirname(os.path.abspath(out_path))
     os.makedirs(out_dir, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".rutland.", suffix=".gpkg", dir=out_dir)
+    fd, tmp = tempfile.mkstemp(prefix=".derive.", suffix=".gpkg", dir=out_dir)
     os.close(fd)
     os.unlink(tmp)
     try:
-        drv = ogr.GetDriverByName("GPKG")
-        ds = drv.CreateDataSource(tmp)
-        lyr = create_layer(ds, "wards", ogr.wkbMultiPolygon, srs, WARD_FIELDS)
-        write_features(lyr, [{"ward_code": w["code"], "ward_name": w["name"],
-                              "nbhd": None, "geom": w["geom"]} for w in wards],
-                       WARD_FIELDS)
-        lyr = create_layer(ds, "paths", ogr.wkbLineString, srs, PATH_FIELDS)
-        write_features(lyr, paths, PATH_FIELDS)
-        lyr = create_layer(ds, "greenspaces", ogr.wkbMultiPolygon, srs, GS_FIELDS)
-        write_features(lyr, [dict(s, play_class=None) for s in sites], GS_FIELDS)
-        lyr = create_layer(ds, "residents", ogr.wkbPoint, srs, RES_FIELDS)
-        rows = []
-        for r in residents:
-            g = ogr.Geometry(ogr.wkbPoint)
-            g.AddPoint_2D(round(r["xy"][0], 2), round(r["xy"][1], 2))
-            rows.append({"population": r["population"], "lsoa21cd": r["lsoa"],
-                         "method": r["method"], "no_car_share": None,
-                         "source_id": r["source_id"], "geom": g})
-        write_features(lyr, rows, RES_FIELDS)
+        ds = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
+        for name, gtype, fields, rows in layers:
+            write_features(create_layer(ds, name, gtype, srs, fields), rows, fields)
         ds.ExecuteSQL("VACUUM")
         ds = None
         os.replace(tmp, out_path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def write_gpkg(out_path, srs, wards, paths, sites, residents):
+    rows = []
+    for r in residents:
+        g = ogr.Geometry(ogr.wkbPoint)
+        g.AddPoint_2D(round(r["xy"][0], 2), round(r["xy"][1], 2))
+        rows.append({"population": r["population"], "lsoa21cd": r["lsoa"],
+                     "method": r["method"], "no_car_share": None,
+                     "source_id": r["source_id"], "geom": g})
+    write_layers(out_path, srs, [
+        ("wards", ogr.wkbMultiPolygon, WARD_FIELDS,
+         [{"ward_code": w["code"], "ward_name": w["name"], "nbhd": None,
+           "geom": w["geom"]} for w in wards]),
+        ("paths", ogr.wkbLineString, PATH_FIELDS, paths),
+        ("greenspaces", ogr.wkbMultiPolygon, GS_FIELDS,
+         [dict(s, play_class=None) for s in sites]),
+        ("residents", ogr.wkbPoint, RES_FIELDS, rows)])
 
 
 # ---------------------------------------------------------------------------
