@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `greenreach run --config geodata/sample.ini` must give the same
 # ward_coverage.csv and nbhd_coverage.csv as a run without a config (the
-# sample shows every default), and the config must really be read: the same
-# file with a slower walking speed must change the results.
+# sample shows every default), the sample must show every key of the table
+# in src/config.c, and the config must really be read: the same file with a
+# slower walking speed must change the results.
 # Usage: test_sample_config.sh GREENREACH_BINARY SOURCE_DIR WORK_DIR
 set -euo pipefail
 bin=$1 src=$2 work=$3
@@ -24,6 +25,27 @@ for f in ward_coverage.csv nbhd_coverage.csv; do
     exit 1
   fi
 done
+
+# Every key of the table in src/config.c is shown in its section (a key
+# added there without a line here fails this).
+missing=$(/usr/bin/python3 - src/config.c geodata/sample.ini <<'PYEOF'
+import re, sys
+table = set(re.findall(r'\b[SD]\("([a-z_]+)", "([a-z_0-9]+)"', open(sys.argv[1]).read()))
+shown, section = set(), None
+for line in open(sys.argv[2]):
+    m = re.match(r"\[([^\]]+)\]", line)
+    if m:
+        section = m.group(1)
+    m = re.match(r"([a-z_0-9]+) =", line)
+    if m:
+        shown.add((section, m.group(1)))
+print(len(table), " ".join("[%s] %s" % k for k in sorted(table - shown)))
+PYEOF
+)
+read -r n_keys absent <<< "$missing"
+if [ "$n_keys" -lt 30 ] || [ -n "${absent:-}" ]; then
+  echo "FAIL: sample.ini lacks keys of src/config.c ($n_keys in the table): ${absent:-}"; exit 1
+fi
 
 # Control: 4 km/h instead of 4.8 shrinks the catchments, so shares change.
 sed 's/^speed_kmh = 4.8$/speed_kmh = 4/' geodata/sample.ini > "$work/slow.ini"
