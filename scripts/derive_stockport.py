@@ -19,7 +19,7 @@ There is no walking network and no typed green-space polygon for Stockport in
 the candidates, so the base kit has no `paths` or `greenspaces` layer and
 greenreach cannot measure coverage from it alone.
 
-Full kit (--osm and/or --greenspace), from the base kit plus public
+Full kit (--osm, --greenspace and/or --cars), from the base kit plus public
 downloads (see geodata/stockport/README.md), written to
 geodata/stockport/stockport_full.gpkg (not committed: it holds ODbL data):
 
@@ -29,12 +29,14 @@ geodata/stockport/stockport_full.gpkg (not committed: it holds ODbL data):
                  --osm alone, every OSM green space (the Rutland rules)
   access_points  OS Open Greenspace access points of those sites, with their
                  site id (--greenspace); else the base kit's
-  wards, residents, cycle_routes  copied from the base kit
+  residents      the base kit's, with no_car_share from Census 2021 TS045
+                 by LSOA (--cars); else NULL
+  wards, cycle_routes  copied from the base kit
 
 Usage:
   /usr/bin/python3 scripts/derive_stockport.py [SOURCE_DIR] [--out PATH]
   /usr/bin/python3 scripts/derive_stockport.py --osm PBF --greenspace GPKG
-        [--base PATH] [--out PATH]
+        [--cars CSV] [--base PATH] [--out PATH]
 
 SOURCE_DIR defaults to ../shared/geodata-candidates relative to the
 repository root. Deterministic: sorted features, the fixed reprojection
@@ -43,6 +45,7 @@ are reused here.
 """
 
 import argparse
+import csv
 import os
 import sys
 import tempfile
@@ -319,6 +322,42 @@ def derive_os_greenspace(path, borough, near, stats):
     return sites, points
 
 
+# Census 2021 TS045 (car or van availability), ONS bulk table by LSOA
+# (census2021-ts045-lsoa.csv): the columns read.
+TS045_CODE = "geography code"
+TS045_TOTAL = "Number of cars or vans: Total: All households"
+TS045_NONE = "Number of cars or vans: No cars or vans in household"
+
+
+def read_no_car_shares(path, codes):
+    """{lsoa21cd: share of households with no car or van} for every code."""
+    shares = {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        absent = [c for c in (TS045_CODE, TS045_TOTAL, TS045_NONE)
+                  if c not in (reader.fieldnames or [])]
+        if absent:
+            fail("%s: no column %s (expected ONS's census2021-ts045-lsoa.csv)"
+                 % (path, ", ".join("'%s'" % c for c in absent)))
+        for line, row in enumerate(reader, start=2):
+            code = row[TS045_CODE].strip()
+            if code not in codes:
+                continue
+            try:
+                total, none = int(row[TS045_TOTAL]), int(row[TS045_NONE])
+            except ValueError:
+                fail("%s line %d: household counts are not whole numbers" % (path, line))
+            if total <= 0 or not 0 <= none <= total:
+                fail("%s line %d (%s): %d households without a car of %d"
+                     % (path, line, code, none, total))
+            shares[code] = none / total
+    missing = sorted(set(codes) - set(shares))
+    if missing:
+        fail("%s: no row for %d of the %d LSOAs, e.g. %s"
+             % (path, len(missing), len(codes), missing[0]))
+    return shares
+
+
 def build_full(args, reproj, tmpdir, stats):
     """Layers of the full kit: the base kit plus what the downloads give."""
     base = read_base(args.base)
@@ -330,6 +369,10 @@ def build_full(args, reproj, tmpdir, stats):
     near = borough.Buffer(MARGIN_M, 16)
     paths, osm_sites, os_sites = [], [], []
     access = base["access_points"]
+    if args.cars:
+        shares = read_no_car_shares(args.cars, {z["lsoa21cd"] for z in base["residents"]})
+        for z in base["residents"]:
+            z["no_car_share"] = shares[z["lsoa21cd"]]
     if args.osm:
         bbox = lonlat_bbox(near, reproj.bng)
         paths, osm_sites = derive_osm(args.osm, borough, near, bbox, reproj, tmpdir, stats)
@@ -371,6 +414,8 @@ def report_full(args, counts, stats, layers):
           "OSM sites left out because OS Open Greenspace maps that function: %d"
           % (counts["access_points"], stats["os_access_other_sites"],
              stats["osm_sites_dropped_os_has_them"]))
+    if args.cars:
+        P("residents: no_car_share from %s for all %d LSOAs" % (args.cars, counts["residents"]))
     missing = [n for n in ("paths", "greenspaces") if n not in counts]
     if missing:
         P("NOT COMPLETE: no %s layer; greenreach cannot run stockport.ini on this file"
@@ -470,16 +515,18 @@ def main():
     ap.add_argument("--osm", help="OpenStreetMap extract covering Stockport, e.g. "
                     "Geofabrik's greater-manchester-latest.osm.pbf")
     ap.add_argument("--greenspace", help="OS Open Greenspace GeoPackage (opgrsp_gb.gpkg)")
+    ap.add_argument("--cars", help="Census 2021 TS045 by LSOA (ONS bulk "
+                    "census2021-ts045-lsoa.csv): fills the zones' no_car_share")
     ap.add_argument("--base", default=os.path.join(kit, "stockport.gpkg"),
                     help="the base kit the full kit starts from")
     ap.add_argument("--out", help="output GeoPackage (default: stockport.gpkg, or "
                     "stockport_full.gpkg with --osm/--greenspace)")
     args = ap.parse_args()
-    full = bool(args.osm or args.greenspace)
+    full = bool(args.osm or args.greenspace or args.cars)
     if not args.out:
         args.out = os.path.join(kit, "stockport_full.gpkg" if full else "stockport.gpkg")
     if full:
-        inputs = {n: n for n in (args.osm, args.greenspace, args.base) if n}
+        inputs = {n: n for n in (args.osm, args.greenspace, args.cars, args.base) if n}
     else:
         src = os.path.abspath(args.source)
         names = (WARDS_FILE, LSOA_FILE, CENSUS_FILE, ACCESS_FILE, CYCLE_FILE,

@@ -3,9 +3,10 @@
 #   bash scripts/derive_stockport.sh [path-to-geodata-candidates] [--out PATH]
 #       the base kit, stockport.gpkg, from the raw open data (only read; the
 #       folder defaults to ../shared/geodata-candidates from the repository)
-#   bash scripts/derive_stockport.sh --osm PBF --greenspace GPKG [--run]
+#   bash scripts/derive_stockport.sh --osm PBF --greenspace GPKG [--cars CSV] [--run]
 #       the full kit, stockport_full.gpkg: the base kit plus an OSM extract
-#       for Greater Manchester and OS Open Greenspace; with --run, then runs
+#       for Greater Manchester, OS Open Greenspace and Census 2021 TS045 by
+#       LSOA; with --run, then runs
 #       greenreach with geodata/stockport/stockport.ini (building it first
 #       if needed), writing out/stockport/
 # Needs Debian's python3 + python3-gdal (installed by scripts/deps.sh if missing).

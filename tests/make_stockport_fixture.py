@@ -10,6 +10,11 @@ small enough for a test, with answers known by construction:
                     EPSG:27700): a park at the far end of the footway with
                     its access point there, and a site in Trafford with its
                     access point
+  fixture_ts045.csv the columns of ONS's census2021-ts045-lsoa.csv: 500 of
+                    1000 households without a car in the chosen LSOA, 100 of
+                    1000 in every other, so the chosen one is the only
+                    low-car zone (above the area-wide share), plus a row for
+                    an LSOA outside Stockport
 
 The LSOA chosen is the one whose point on surface is farthest from every
 other LSOA's, so no other zone lies within the 250 m snap cap of the
@@ -18,6 +23,7 @@ Prints "<lsoa21cd> <population> <ward_code>" for the test to check.
 
 Usage: make_stockport_fixture.py BASE_KIT_GPKG OUT_DIR
 """
+import csv
 import os
 import sys
 
@@ -125,6 +131,19 @@ def write_os(path, px, py):
     ds = None
 
 
+def write_ts045(path, pts, chosen):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["date", "geography", "geography code",
+                    "Number of cars or vans: Total: All households",
+                    "Number of cars or vans: No cars or vans in household",
+                    "Number of cars or vans: 1 car or van in household"])
+        w.writerow([2021, "Hartlepool 001A", "E01011954", 700, 300, 400])
+        for code, _, _, _ in pts:
+            none = 500 if code == chosen else 100
+            w.writerow([2021, code, code, 1000, none, 1000 - none])
+
+
 def main():
     base, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -132,6 +151,7 @@ def main():
     code, pop, px, py = loneliest(pts)
     write_osm(os.path.join(out, "fixture.osm"), to_lonlat(), px, py)
     write_os(os.path.join(out, "fixture_os.gpkg"), px, py)
+    write_ts045(os.path.join(out, "fixture_ts045.csv"), pts, code)
     p = ogr.CreateGeometryFromWkt("POINT(%f %f)" % (px, py))
     ward = [c for c, g in wards if g.Intersects(p)][0]
     print(code, pop, ward)

@@ -7,7 +7,8 @@
 #    OSM file and an OS Open Greenspace GeoPackage, tests/make_stockport_fixture.py)
 #    gives the layers stockport.ini reads, and a run over them finds what was
 #    built: one LSOA's residents 610 m from the park, 290 m from the meadow,
-#    in all 21 wards and 7 neighbourhoods.
+#    its no-car share from the TS045 stand-in making it the one low-car
+#    zone, in all 21 wards and 7 neighbourhoods.
 # 3. When the raw candidates folder is present, the base kit rebuilt from it
 #    is byte-identical to the committed geodata/stockport/stockport.gpkg.
 # Usage: test_stockport_kit.sh GREENREACH_BINARY SOURCE_DIR WORK_DIR
@@ -40,7 +41,8 @@ fi
 read -r lsoa pop ward < <("$PY" tests/make_stockport_fixture.py \
   geodata/stockport/stockport.gpkg "$work/fx")
 "$PY" scripts/derive_stockport.py --osm "$work/fx/fixture.osm" \
-  --greenspace "$work/fx/fixture_os.gpkg" --out "$work/full.gpkg" > "$work/derive.log"
+  --greenspace "$work/fx/fixture_os.gpkg" --cars "$work/fx/fixture_ts045.csv" \
+  --out "$work/full.gpkg" > "$work/derive.log"
 sed "s#$kit_path#path = $work/full.gpkg#" geodata/stockport/stockport.ini > "$work/full.ini"
 "$bin" run --quiet --config "$work/full.ini" --out "$work/out" >/dev/null
 
@@ -74,6 +76,13 @@ check("TOTAL population", int(rows["TOTAL"]["population"]), 294790)
 check("TOTAL park within 15 min", int(float(rows["TOTAL"]["park_pop_15min"])), pop)
 check("ward park within 15 min", int(float(rows[ward]["park_pop_15min"])), pop)
 check("ward meadow sites", int(rows[ward]["meadow_ward_sites"]), 1)
+# the one low-car zone (share 0.5 against an area-wide ~0.102) is the one
+# next to the park: all of its residents within 15 minutes
+check("low-car residents", int(float(rows["TOTAL"]["park_15_lowcar_pop"])), pop)
+check("low-car within", int(float(rows["TOTAL"]["park_15_lowcar_within"])), pop)
+check("low-car verdict", rows["TOTAL"]["park_15_lowcar"], "met")
+shares = sorted({round(f.GetField("no_car_share"), 3) for f in ds.GetLayerByName("residents")})
+check("no_car_share values", shares, [0.1, 0.5])
 nb = [r["nbhd"] for r in csv.DictReader(open(work + "/out/nbhd_coverage.csv"))]
 check("neighbourhoods", len(nb), 8)
 
