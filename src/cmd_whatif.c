@@ -12,6 +12,9 @@
 #include "greenreach/config.h"
 #include "greenreach/export.h"
 #include "greenreach/pipeline.h"
+#include "greenreach/candidates.h"
+#include "greenreach/newpaths.h"
+#include "greenreach/suggest.h"
 #include "greenreach/whatif.h"
 #include "commands.h"
 
@@ -82,42 +85,33 @@ static int base_run(const wi_opts_t *o, gr_run_t **run, gr_error_t *err)
     return rc ? rc : gr_run_compute(&cfg, o->is_quiet ? NULL : on_progress, NULL, run, err);
 }
 
+/* An output file written under a temporary name (export.h's rule). */
 typedef struct {
     FILE *f;
-    char tmp[GR_PATH_MAX + 64], final[GR_PATH_MAX + 64];
+    const char *dir, *name;
+    char tmp[GR_PATH_MAX + 64];
 } out_file_t;
 
 static int out_open(out_file_t *of, const char *dir, const char *name, gr_error_t *err)
 {
-    snprintf(of->final, sizeof of->final, "%s/%s", dir, name);
-    snprintf(of->tmp, sizeof of->tmp, "%s/.%s.tmp-%ld", dir, name, (long)getpid());
-    of->f = fopen(of->tmp, "w");
-    return of->f ? 0 : gr_error_set(err, GR_EIO, "%s: cannot write: %s", of->tmp, strerror(errno));
+    of->dir = dir;
+    of->name = name;
+    return gr_export_open_tmp(dir, name, of->tmp, sizeof of->tmp, &of->f, err);
 }
 
-/* Closes and renames into place; on failure (or abandon) removes it. */
+/* Renames into place when complete; on failure (or abandon) removes it. */
 static int out_commit(out_file_t *of, int abandon, gr_error_t *err)
 {
     if (!of->f)
         return 0;
-    int bad = ferror(of->f) | (fclose(of->f) != 0);
+    FILE *f = of->f;
     of->f = NULL;
-    if (abandon || bad || rename(of->tmp, of->final) != 0) {
+    if (abandon) {
+        fclose(f);
         remove(of->tmp);
-        return abandon ? 0 : gr_error_set(err, GR_EIO, "%s: write failed", of->final);
+        return 0;
     }
-    return 0;
-}
-
-static void csv_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    return gr_export_commit(f, of->tmp, of->dir, of->name, err);
 }
 
 /* ---- check-site: printing one effect ---- */
@@ -175,7 +169,7 @@ static void print_flips(const gr_whatif_t *w, const gr_effect_t *e)
 static void print_effect(const gr_whatif_t *w, const gr_run_t *run, const gr_effect_t *e)
 {
     const gr_category_t *cat = run->cats[e->cat].cat;
-    bool has_lowcar = gr_whatif_has_lowcar(w, NULL);
+    bool has_lowcar = gr_whatif_has_lowcar(w);
     uint32_t n_rows = gr_whatif_n_rows(w);
     printf("  %-12s %-19s", cat->name, "all wards");
     print_gains(e, n_rows - 1, cat, has_lowcar);
@@ -207,13 +201,13 @@ static void csv_effect(FILE *f, const gr_whatif_t *w, const gr_run_t *run, const
         for (int t = 0; t < cat->n_thr; t++) {
             double pop = base.pop[row], before = cell(base.within, e, row, t);
             double gain = cell(e->gain, e, row, t);
-            csv_str(f, cand);
+            gr_export_csv_str(f, cand);
             fprintf(f, ",%s,%s,%u,%.1f,%s,%s,%s,", fn, entry, r ? r->n_entrances : 0,
                     r ? r->link_m : 0.0, cat->name, cat->thr_label[t],
                     kind == GR_ROW_WARD ? "ward" : kind == GR_ROW_NBHD ? "nbhd" : "area");
-            csv_str(f, code);
+            gr_export_csv_str(f, code);
             fputc(',', f);
-            csv_str(f, name);
+            gr_export_csv_str(f, name);
             fprintf(f, ",%.0f,%.0f,%.0f,%.4f,%.4f\n", gain, cell(e->gain_lowcar, e, row, t), pop,
                     pop > 0 ? before / pop : 0.0, pop > 0 ? (before + gain) / pop : 0.0);
         }
@@ -227,10 +221,10 @@ static void csv_flips(FILE *f, const gr_whatif_t *w, const char *cand, const gr_
     for (int k = 0; k < n && k < 256; k++) {
         const char *code, *name;
         gr_row_kind_t kind = gr_whatif_row(w, flips[k].row, &code, &name);
-        csv_str(f, cand);
+        gr_export_csv_str(f, cand);
         fprintf(f, ",%s,%s,", flips[k].target->id,
                 kind == GR_ROW_WARD ? "ward" : kind == GR_ROW_NBHD ? "nbhd" : "area");
-        csv_str(f, code);
+        gr_export_csv_str(f, code);
         fprintf(f, ",%.4f,%.4f,%s,%s\n", flips[k].share_before, flips[k].share_after,
                 flips[k].is_met_before ? "met" : "missed", flips[k].is_met_after ? "met" : "missed");
     }
@@ -246,7 +240,7 @@ typedef struct {
 static void print_candidate_head(const gr_candidates_t *c, uint32_t i, const char *fn,
                                  const gr_site_result_t *r)
 {
-    printf("%s (%s): ", c->id[i], fn);
+    printf("%s (%s): ", c->ds->sites.site_id[i], fn);
     if (r->kind == GR_ENTRY_NONE)
         printf("no path reaches it (none within the snap cap; --connect links it)\n");
     else if (r->link_m > 0.0f)
@@ -265,27 +259,28 @@ static int check_candidates(const wi_opts_t *o, gr_run_t *run, gr_whatif_t *w, c
     char fn_norm[GR_NAME_MAX] = "";
     if (o->function)
         gr_normalise_function(o->function, fn_norm, sizeof fn_norm);
+    double t0 = gr_now_s();
     int rc = gr_candidates_load(run, o->site, o->layer, o->entrances, &c, err);
     gr_site_result_t r = {0};
-    double t0 = gr_now_s();
     for (uint32_t i = 0; !rc && i < c->n; i++) {
         rc = gr_whatif_site(w, c, i, fn_norm, o->play_class, o->is_connect, &r, err);
-        const char *fn = fn_norm[0] ? fn_norm : (c->function[i][0] ? c->function[i] : "park");
+        const char *fn = fn_norm[0] ? fn_norm : (c->ds->sites.function[i][0] ? c->ds->sites.function[i] : "park");
         if (rc)
             break;
         print_candidate_head(c, i, fn, &r);
         if (r.kind == GR_ENTRY_NONE)
-            fprintf(co->csv.f, "\"%s\",%s,%s,0,0.0,,,,,,,,,,\n", c->id[i], fn, "unreached");
+            fprintf(co->csv.f, "\"%s\",%s,%s,0,0.0,,,,,,,,,,\n", c->ds->sites.site_id[i], fn, "unreached");
         for (int k = 0; k < r.n_eff && r.kind != GR_ENTRY_NONE; k++) {
             print_effect(w, run, &r.eff[k]);
-            csv_effect(co->csv.f, w, run, c->id[i], fn, kind_name(r.kind), &r, &r.eff[k]);
-            csv_flips(co->flips.f, w, c->id[i], &r.eff[k]);
+            csv_effect(co->csv.f, w, run, c->ds->sites.site_id[i], fn, kind_name(r.kind), &r, &r.eff[k]);
+            csv_flips(co->flips.f, w, c->ds->sites.site_id[i], &r.eff[k]);
             co->cat_used[r.eff[k].cat] = true;
             rc = gr_whatif_accumulate(w, &r.eff[k], err);
         }
     }
     if (!rc)
-        printf("(%u candidate(s) in %.1f ms: %.2f ms each, after the base run)\n", c->n,
+        printf("(%u candidate(s) read, entered and checked in %.1f ms: %.2f ms each, after the "
+               "base run)\n", c->n,
                1e3 * (gr_now_s() - t0), 1e3 * (gr_now_s() - t0) / (c->n ? c->n : 1));
     gr_site_result_free(&r);
     gr_candidates_free(c, run->gh);
@@ -317,12 +312,15 @@ static int check_combined(gr_run_t *run, gr_whatif_t *w, check_out_t *co, gr_err
 static int check_paths(const wi_opts_t *o, gr_run_t *run, gr_whatif_t *w, check_out_t *co,
                        gr_error_t *err)
 {
-    gr_lines_t lines;
+    gr_dataset_t *ds = NULL;
     gr_paths_result_t r = {0};
-    int rc = gr_lines_load(run, o->add_paths, NULL, &lines, err);
+    gr_layer_spec_t spec;
+    memset(&spec, 0, sizeof spec);
+    snprintf(spec.path, sizeof spec.path, "%s", o->add_paths);
+    int rc = gr_load_new_paths(&run->cfg, run->ds->crs_def, &spec, run->gh, &ds, err);
     double t0 = gr_now_s();
     if (!rc)
-        rc = gr_whatif_add_paths(w, &lines, &r, err);
+        rc = gr_whatif_add_paths(w, &ds->paths, &r, err);
     if (!rc) {
         printf("NEW PATHS %s: %u segment(s); %u vertex(es) joined to existing nodes, %u by "
                "splitting an edge; %u line(s) joined nowhere; %u resident(s) now nearest a new "
@@ -336,7 +334,7 @@ static int check_paths(const wi_opts_t *o, gr_run_t *run, gr_whatif_t *w, check_
         }
     }
     gr_paths_result_free(&r);
-    gr_lines_free(&lines);
+    gr_dataset_free(ds, run->gh);
     return rc;
 }
 
@@ -368,7 +366,7 @@ static int check_run(const wi_opts_t *o, gr_run_t *run, gr_error_t *err)
         fputs("candidate,target,scope,code,share_before,share_after,verdict_before,"
               "verdict_after\n", co.flips.f);
     }
-    if (!rc && !gr_whatif_has_lowcar(w, NULL))
+    if (!rc && !gr_whatif_has_lowcar(w))
         printf("(no no_car_share data: low-car gains not evaluated)\n");
     if (!rc && o->site)
         rc = check_candidates(o, run, w, &co, err);
@@ -422,7 +420,7 @@ static void suggest_usage(FILE *f)
 static void candidate_xy(const gr_run_t *run, const gr_candidates_t *c, uint32_t i, double *x,
                          double *y)
 {
-    GEOSGeometry *p = GEOSPointOnSurface_r(run->gh, c->geom[i]);
+    GEOSGeometry *p = GEOSPointOnSurface_r(run->gh, c->ds->sites.geom[i]);
     *x = *y = 0.0;
     if (p && GEOSGeomGetX_r(run->gh, p, x) == 1)
         GEOSGeomGetY_r(run->gh, p, y);
@@ -457,7 +455,7 @@ static int suggest_write(const gr_run_t *run, const gr_candidates_t *c, const gr
         double x, y;
         candidate_xy(run, c, s->cand[p], &x, &y);
         fprintf(of.f, "%u,", p + 1);
-        csv_str(of.f, c->id[s->cand[p]]);
+        gr_export_csv_str(of.f, c->ds->sites.site_id[s->cand[p]]);
         fprintf(of.f, ",%.1f,%.1f,%.1f,%.0f,%.4f\n", x, y, s->gain_weighted[p], s->gain_pop[p],
                 s->share[p]);
     }
@@ -468,17 +466,23 @@ static void suggest_print(const gr_candidates_t *c, const gr_suggestion_t *s, lo
                           double t_sets)
 {
     printf("target %s: %s\n", s->target->id, s->target->title);
-    printf("%u candidates (%u no path reaches); covered sets and greedy in %.2f s "
-           "(%u gain evaluations); area-wide share now %.1f%%\n", c->n, s->n_unreached, t_sets,
-           s->n_evaluations, 100.0 * s->share_base);
+    printf("%u candidates (%u no path reaches); read or made, entered, searched and ranked "
+           "in %.2f s (%u gain evaluations); area-wide share now %.1f%%\n", c->n,
+           s->n_unreached, t_sets, s->n_evaluations, 100.0 * s->share_base);
     printf("%-5s %-28s %14s %10s %8s\n", "rank", "candidate", "gain (weighted)", "residents",
            "share");
     for (uint32_t p = 0; p < s->n_picks && p < (uint32_t)k; p++)
-        printf("%-5u %-28.28s %14.0f %10.0f %7.1f%%\n", p + 1, c->id[s->cand[p]],
+        printf("%-5u %-28.28s %14.0f %10.0f %7.1f%%\n", p + 1, c->ds->sites.site_id[s->cand[p]],
                s->gain_weighted[p], s->gain_pop[p], 100.0 * s->share[p]);
     if (s->n_picks < (uint32_t)k)
         printf("(only %u candidate(s) add anyone)\n", s->n_picks);
     print_verdict(s, k);
+}
+
+static int suggest_for_target(gr_whatif_t *w, const gr_candidates_t *c,
+                                     const wi_opts_t *o, gr_suggestion_t **s, gr_error_t *err)
+{
+    return gr_suggest_sites(w, c, o->target ? o->target : "park_20", o->lowcar_weight, s, err);
 }
 
 static int suggest_run(const wi_opts_t *o, gr_run_t *run, gr_error_t *err)
@@ -487,12 +491,12 @@ static int suggest_run(const wi_opts_t *o, gr_run_t *run, gr_error_t *err)
     gr_candidates_t *c = NULL;
     gr_suggestion_t *s = NULL;
     int rc = gr_whatif_new(run, &w, err);
+    double t0 = gr_now_s();
     if (!rc)
         rc = o->candidates ? gr_candidates_load(run, o->candidates, o->layer, o->entrances, &c, err)
                            : gr_candidates_grid(run, o->grid_m, &c, err);
-    double t0 = gr_now_s();
     if (!rc)
-        rc = gr_whatif_suggest(w, c, o->target, o->lowcar_weight, &s, err);
+        rc = suggest_for_target(w, c, o, &s, err);
     if (!rc) {
         suggest_print(c, s, o->count, gr_now_s() - t0);
         rc = suggest_write(run, c, s, o->count, err);

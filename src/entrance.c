@@ -1,6 +1,7 @@
 #include "greenreach/entrance.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +182,18 @@ static gr_entry_kind_t derive_entrances(site_ctx_t *c, const gr_segindex_t *idx,
     return kind;
 }
 
+/* One surveyed entrance snapped onto the nearest path within the cap
+ * (the offset walked first); false when none is that near. */
+static bool snap_entrance(const gr_segindex_t *idx, double x, double y, double snap_max_m,
+                          uint32_t site, src_vec_t *out, int *failed)
+{
+    gr_snap_t s;
+    if (snap_max_m <= 0.0 || !gr_segindex_nearest(idx, x, y, snap_max_m, &s))
+        return false;
+    *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, site);
+    return true;
+}
+
 /* Snaps the site's surveyed access points; returns how many snapped. */
 static uint32_t snap_access(const gr_dataset_t *ds, const gr_segindex_t *idx,
                             const uint32_t *order, uint32_t from, uint32_t to,
@@ -189,15 +202,42 @@ static uint32_t snap_access(const gr_dataset_t *ds, const gr_segindex_t *idx,
     uint32_t snapped = 0;
     for (uint32_t k = from; k < to; k++) {
         uint32_t a = order[k];
-        gr_snap_t s;
-        if (!gr_segindex_nearest(idx, ds->access.x[a], ds->access.y[a], snap_max_m, &s)) {
+        if (snap_entrance(idx, ds->access.x[a], ds->access.y[a], snap_max_m, ds->access.site[a],
+                          out, failed))
+            snapped++;
+        else
             e->access_unsnapped++;
-            continue;
-        }
-        *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, ds->access.site[a]);
-        snapped++;
     }
     return snapped;
+}
+
+/* A site given as a point is entered where it snaps, like an access point. */
+static gr_entry_kind_t point_entrance(const gr_segindex_t *idx, GEOSContextHandle_t gh,
+                                      const GEOSGeometry *geom, uint32_t site, double snap_max_m,
+                                      src_vec_t *out, int *failed)
+{
+    double x, y;
+    if (GEOSGeomGetX_r(gh, geom, &x) != 1 || GEOSGeomGetY_r(gh, geom, &y) != 1) {
+        *failed = 1;
+        return GR_ENTRY_NONE;
+    }
+    return snap_entrance(idx, x, y, snap_max_m, site, out, failed) ? GR_ENTRY_NEAREST_PATH
+                                                                   : GR_ENTRY_NONE;
+}
+
+/* Entrances of a site without surveyed ones that snap: a point's own, or a
+ * polygon's crossings, else its nearest path point. */
+static gr_entry_kind_t geometry_entrances(const gr_graph_t *g, const gr_segindex_t *idx,
+                                          GEOSContextHandle_t gh, const GEOSGeometry *geom,
+                                          uint32_t site, double snap_max_m, src_vec_t *out,
+                                          int *failed)
+{
+    if (GEOSGeomTypeId_r(gh, geom) == GEOS_POINT)
+        return point_entrance(idx, gh, geom, site, snap_max_m, out, failed);
+    site_ctx_t c = { .g = g, .gh = gh, .site = geom, .site_idx = site, .out = out };
+    gr_entry_kind_t kind = derive_entrances(&c, idx, snap_max_m);
+    *failed |= c.failed;
+    return kind;
 }
 
 /* Access points grouped by site (counting sort): site i's are
@@ -246,9 +286,8 @@ int gr_entrances_build(const gr_dataset_t *ds, const gr_graph_t *g, const gr_seg
             e->site_kind[i] = GR_ENTRY_ACCESS_POINT;
             continue;
         }
-        site_ctx_t c = { .g = g, .gh = gh, .site = ds->sites.geom[i], .site_idx = i, .out = &v };
-        e->site_kind[i] = (uint8_t)derive_entrances(&c, idx, snap_max_m);
-        failed |= c.failed;
+        e->site_kind[i] = (uint8_t)geometry_entrances(g, idx, gh, ds->sites.geom[i], i,
+                                                      snap_max_m, &v, &failed);
     }
     free(order);
     free(afirst);
@@ -274,57 +313,23 @@ void gr_entrances_free(gr_entrances_t *e)
     free(e);
 }
 
-/* Snaps the given entrance points; returns how many snapped. */
-static uint32_t snap_points_as_sources(const gr_segindex_t *idx, const gr_site_geom_t *site,
-                                       double snap_max_m, src_vec_t *out, int *failed)
-{
-    uint32_t snapped = 0;
-    for (uint32_t k = 0; k < site->n_access; k++) {
-        gr_snap_t s;
-        if (!gr_segindex_nearest(idx, site->access_x[k], site->access_y[k], snap_max_m, &s))
-            continue;
-        *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, site->site);
-        snapped++;
-    }
-    return snapped;
-}
-
-static gr_entry_kind_t point_entrance(const gr_segindex_t *idx, GEOSContextHandle_t gh,
-                                      const gr_site_geom_t *site, double snap_max_m,
-                                      src_vec_t *out, int *failed)
-{
-    double x, y;
-    gr_snap_t s;
-    if (GEOSGeomGetX_r(gh, site->geom, &x) != 1 || GEOSGeomGetY_r(gh, site->geom, &y) != 1) {
-        *failed = 1;
-        return GR_ENTRY_NONE;
-    }
-    if (snap_max_m <= 0.0 || !gr_segindex_nearest(idx, x, y, snap_max_m, &s))
-        return GR_ENTRY_NONE;
-    *failed |= push_src(out, s.edge, s.pos_m, s.offset_m, site->site);
-    return GR_ENTRY_NEAREST_PATH;
-}
-
 int gr_entrances_for_geom(const gr_graph_t *g, const gr_segindex_t *idx, GEOSContextHandle_t gh,
                           const gr_site_geom_t *site, double snap_max_m, gr_source_t **out,
                           uint32_t *n_out, gr_entry_kind_t *kind, gr_error_t *err)
 {
     src_vec_t v = {0};
     int failed = 0;
-    *out = NULL;
-    *n_out = 0;
-    *kind = GR_ENTRY_NONE;
-    if (snap_points_as_sources(idx, site, snap_max_m, &v, &failed)) {
-        *kind = GR_ENTRY_ACCESS_POINT;
-    } else if (GEOSGeomTypeId_r(gh, site->geom) == GEOS_POINT) {
-        *kind = point_entrance(idx, gh, site, snap_max_m, &v, &failed);
-    } else {
-        site_ctx_t c = { .g = g, .gh = gh, .site = site->geom, .site_idx = site->site, .out = &v };
-        *kind = derive_entrances(&c, idx, snap_max_m);
-        failed |= c.failed;
-    }
+    uint32_t snapped = 0;
+    for (uint32_t k = 0; k < site->n_access; k++)
+        snapped += snap_entrance(idx, site->access_x[k], site->access_y[k], snap_max_m,
+                                 site->site, &v, &failed);
+    *kind = snapped ? GR_ENTRY_ACCESS_POINT
+                    : geometry_entrances(g, idx, gh, site->geom, site->site, snap_max_m, &v,
+                                         &failed);
     if (failed) {
         free(v.a);
+        *out = NULL;
+        *n_out = 0;
         *kind = GR_ENTRY_NONE;
         return gr_error_set(err, GR_EGEOM, "cannot place the entrances of site %u "
                             "(out of memory or GEOS failure)", site->site);

@@ -73,8 +73,7 @@ int gr_export_prepare_dir(const char *dir, gr_error_t *err)
 
 /* ---- ward_coverage.csv ---- */
 
-/* CSV field with quotes doubled, per RFC 4180. */
-static void csv_str(FILE *f, const char *s)
+void gr_export_csv_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {
@@ -121,11 +120,11 @@ static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, 
                     const char *nbhd)
 {
     const gr_coverage_t *c0 = run->cats[0].cov;
-    csv_str(f, code);
+    gr_export_csv_str(f, code);
     fputc(',', f);
-    csv_str(f, name);
+    gr_export_csv_str(f, name);
     fputc(',', f);
-    csv_str(f, nbhd);
+    gr_export_csv_str(f, nbhd);
     fprintf(f, ",%.0f,%.0f", c0->pop[r], c0->pop_unsnapped[r]);
     for (int c = 0; c < run->n_cats; c++) {
         const gr_coverage_t *cv = run->cats[c].cov;
@@ -176,7 +175,7 @@ int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *tg, const char *
         uint32_t n_wards = 0;
         for (uint32_t w = 0; w < tg->n_wards; w++)
             n_wards += k == tg->n_nbhd || tg->ward_nbhd[w] == k;
-        csv_str(f, k < tg->n_nbhd ? tg->nbhd_name[k] : "ALL");
+        gr_export_csv_str(f, k < tg->n_nbhd ? tg->nbhd_name[k] : "ALL");
         fprintf(f, ",%u", n_wards);
         for (int i = 0; i < tg->n; i++)
             target_cells(f, tg, i, k < tg->n_nbhd ? &tg->res[i].nbhd[k] : &tg->res[i].area);

@@ -562,16 +562,43 @@ static int site_index(const src_t *s, const gr_sites_t *S, const int64_t *fid,
     return 0;
 }
 
+/* A candidate site given as a point: placed in the run CRS. */
+static int point_geos(const src_t *s, OGRFeatureH f, OGRGeometryH og, GEOSContextHandle_t gh,
+                      GEOSGeometry **out, gr_error_t *err)
+{
+    double x = OGR_G_GetX(og, 0), y = OGR_G_GetY(og, 0);
+    int rc = check_coords(s, f, og, err);
+    if (!rc)
+        rc = place_xy(s, f, &x, &y, 1, err);
+    if (!rc && !(*out = GEOSGeom_createPointFromXY_r(gh, x, y)))
+        rc = feature_error(err, GR_EGEOM, s, f, "GEOS cannot make the point");
+    return rc;
+}
+
+/* Candidates need no id field: one without an id is named "#<fid>". */
+static char *site_id_or_fid(OGRFeatureH f, int idx, bool is_candidate)
+{
+    if (!is_candidate || (idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx)))
+        return dup_field(f, idx);
+    char buf[32];
+    snprintf(buf, sizeof buf, "#%lld", (long long)OGR_F_GetFID(f));
+    return strdup(buf);
+}
+
 static int add_site(src_t *s, OGRFeatureH f, const int *fields, GEOSContextHandle_t gh,
                     gr_dataset_t *ds, gr_error_t *err)
 {
     gr_sites_t *S = &ds->sites;
     OGRGeometryH og = OGR_F_GetGeometryRef(f);
     GEOSGeometry *g = NULL;
-    if (og && !OGR_G_IsEmpty(og) && !is_polygonal(OGR_G_GetGeometryType(og)))
-        return geom_type_error(err, s, f, og, "Polygon or MultiPolygon");
+    bool is_point = og && wkbFlatten(OGR_G_GetGeometryType(og)) == wkbPoint;
+    if (og && !OGR_G_IsEmpty(og) && !is_polygonal(OGR_G_GetGeometryType(og)) &&
+        !(is_point && ds->is_candidates))
+        return geom_type_error(err, s, f, og, ds->is_candidates ? "Point or Polygon"
+                                                                : "Polygon or MultiPolygon");
     if (og && !OGR_G_IsEmpty(og)) {
-        int rc = polygon_geos(s, f, og, gh, &ds->stats.sites_repaired, &g, err);
+        int rc = is_point ? point_geos(s, f, og, gh, &g, err)
+                          : polygon_geos(s, f, og, gh, &ds->stats.sites_repaired, &g, err);
         if (rc)
             return rc;
     }
@@ -581,7 +608,7 @@ static int add_site(src_t *s, OGRFeatureH f, const int *fields, GEOSContextHandl
         return 0;
     }
     S->geom[S->n] = g;
-    S->site_id[S->n] = dup_field(f, fields[0]);
+    S->site_id[S->n] = site_id_or_fid(f, fields[0], ds->is_candidates);
     S->function[S->n] = normalised_field(f, fields[1]);
     S->play_class[S->n] = dup_field(f, fields[2]);
     GEOSArea_r(gh, g, &S->area_m2[S->n]);
@@ -593,8 +620,9 @@ static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
                       gr_dataset_t *ds, gr_error_t *err)
 {
     int fields[3], rc;
-    if ((rc = field_index(s, cfg->f_site_id, true, &fields[0], err)) ||
-        (rc = field_index(s, cfg->f_function, true, &fields[1], err)) ||
+    bool is_required = !ds->is_candidates;
+    if ((rc = field_index(s, cfg->f_site_id, is_required, &fields[0], err)) ||
+        (rc = field_index(s, cfg->f_function, is_required, &fields[1], err)) ||
         (rc = field_index(s, cfg->f_play_class, false, &fields[2], err)))
         return rc;
     gr_sites_t *S = &ds->sites;
@@ -617,8 +645,8 @@ static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
     }
     id_entry_t *index = NULL;
     if (rc == 0 && S->n == 0)
-        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no site has a polygon", s->path,
-                          s->name);
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no site has a %s", s->path,
+                          s->name, ds->is_candidates ? "point or polygon" : "polygon");
     if (rc == 0)
         rc = site_index(s, S, fid, &index, err);
     free(index);
@@ -853,25 +881,25 @@ static int load_one(const gr_config_t *cfg, const gr_layer_spec_t *spec, const c
     return rc;
 }
 
-int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh, gr_dataset_t **out,
-                    gr_error_t *err)
+/* Reads the layers with a spec (NULL: skipped) into a new dataset in the
+ * CRS crs_def (empty: chosen from the first layer). */
+static int load_layers(const gr_config_t *cfg, const char *crs_def, GEOSContextHandle_t gh,
+                       int n, const gr_layer_spec_t *const *specs, const char *const *roles,
+                       const layer_loader_fn *fns, bool is_candidates, gr_dataset_t **out,
+                       gr_error_t *err)
 {
     *out = NULL;
     gr_dataset_t *ds = calloc(1, sizeof *ds);
     if (!ds)
         return gr_error_set(err, GR_ENOMEM, "out of memory");
-    snprintf(ds->crs_def, sizeof ds->crs_def, "%s", cfg->target_crs);
+    ds->is_candidates = is_candidates;
+    snprintf(ds->crs_def, sizeof ds->crs_def, "%s", crs_def);
     gr_crs_t *crs = NULL;
+    int rc = 0;
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    int rc = load_one(cfg, &cfg->wards, "wards", load_wards, &crs, gh, ds, err);
-    if (!rc)
-        rc = load_one(cfg, &cfg->paths, "paths", load_paths_adapter, &crs, gh, ds, err);
-    if (!rc)
-        rc = load_one(cfg, &cfg->greenspaces, "greenspaces", load_sites, &crs, gh, ds, err);
-    if (!rc && cfg->access_points.path[0])
-        rc = load_one(cfg, &cfg->access_points, "access points", load_access, &crs, gh, ds, err);
-    if (!rc)
-        rc = load_one(cfg, &cfg->residents, "residents", load_residents, &crs, gh, ds, err);
+    for (int k = 0; !rc && k < n; k++)
+        if (specs[k])
+            rc = load_one(cfg, specs[k], roles[k], fns[k], &crs, gh, ds, err);
     CPLPopErrorHandler();
     gr_crs_free(crs);
     if (rc) {
@@ -880,6 +908,38 @@ int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh, gr_dataset_t
     }
     *out = ds;
     return 0;
+}
+
+int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh, gr_dataset_t **out,
+                    gr_error_t *err)
+{
+    const gr_layer_spec_t *specs[] = { &cfg->wards, &cfg->paths, &cfg->greenspaces,
+                                       cfg->access_points.path[0] ? &cfg->access_points : NULL,
+                                       &cfg->residents };
+    static const char *const roles[] = { "wards", "paths", "greenspaces", "access points",
+                                         "residents" };
+    static const layer_loader_fn fns[] = { load_wards, load_paths_adapter, load_sites,
+                                           load_access, load_residents };
+    return load_layers(cfg, cfg->target_crs, gh, 5, specs, roles, fns, false, out, err);
+}
+
+int gr_load_candidates(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *sites,
+                       const gr_layer_spec_t *access, GEOSContextHandle_t gh,
+                       gr_dataset_t **out, gr_error_t *err)
+{
+    const gr_layer_spec_t *specs[2] = { sites, access };
+    static const char *const roles[2] = { "candidate sites", "candidate entrances" };
+    static const layer_loader_fn fns[2] = { load_sites, load_access };
+    return load_layers(cfg, crs_def, gh, 2, specs, roles, fns, true, out, err);
+}
+
+int gr_load_new_paths(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *paths,
+                      GEOSContextHandle_t gh, gr_dataset_t **out, gr_error_t *err)
+{
+    const gr_layer_spec_t *specs[1] = { paths };
+    static const char *const roles[1] = { "new paths" };
+    static const layer_loader_fn fns[1] = { load_paths_adapter };
+    return load_layers(cfg, crs_def, gh, 1, specs, roles, fns, false, out, err);
 }
 
 static void free_geoms(GEOSContextHandle_t gh, GEOSGeometry **g, uint32_t n)

@@ -1,73 +1,20 @@
 #include "greenreach/search.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "greenreach/heap.h"
 #include "greenreach/load.h"
 
-/* Binary min-heap with lazy deletion: a node may sit in the heap several
- * times; stale entries are skipped when popped. Cheaper than decrease-key
- * bookkeeping on sparse road graphs. */
-typedef struct {
-    float d;
-    uint32_t node;
-} heap_item_t;
-
-typedef struct {
-    heap_item_t *a;
-    size_t n, cap;
-} heap_t;
-
-static int heap_push(heap_t *h, float d, uint32_t node)
-{
-    if (h->n == h->cap) {
-        size_t c = h->cap ? 2 * h->cap : 1024;
-        heap_item_t *a = realloc(h->a, c * sizeof *a);
-        if (!a)
-            return -1;
-        h->a = a;
-        h->cap = c;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (h->a[p].d <= d)
-            break;
-        h->a[i] = h->a[p];
-        i = p;
-    }
-    h->a[i] = (heap_item_t){ d, node };
-    return 0;
-}
-
-static heap_item_t heap_pop(heap_t *h)
-{
-    heap_item_t top = h->a[0], last = h->a[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n)
-            break;
-        if (c + 1 < h->n && h->a[c + 1].d < h->a[c].d)
-            c++;
-        if (h->a[c].d >= last.d)
-            break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (h->n > 0)
-        h->a[i] = last;
-    return top;
-}
-
-static int relax(gr_field_t *f, heap_t *h, uint32_t node, float d, uint32_t site)
+static int relax(gr_field_t *f, gr_heap_t *h, uint32_t node, float d, uint32_t site)
 {
     if (d > f->cutoff_m || d >= f->dist_m[node])
         return 0;
     f->dist_m[node] = d;
     f->site[node] = site;
-    return heap_push(h, d, node);
+    return gr_heap_push(h, d, node);
 }
 
 static int cmp_src_edge(const void *a, const void *b)
@@ -78,7 +25,7 @@ static int cmp_src_edge(const void *a, const void *b)
     return (x->pos_m > y->pos_m) - (x->pos_m < y->pos_m);
 }
 
-static int seed(gr_field_t *f, heap_t *h)
+static int seed(gr_field_t *f, gr_heap_t *h)
 {
     const gr_graph_t *g = f->g;
     for (uint32_t i = 0; i < f->n_src; i++) {
@@ -91,16 +38,17 @@ static int seed(gr_field_t *f, heap_t *h)
     return 0;
 }
 
-static int run_dijkstra(gr_field_t *f, heap_t *h)
+static int run_dijkstra(gr_field_t *f, gr_heap_t *h)
 {
     const gr_graph_t *g = f->g;
     while (h->n > 0) {
-        heap_item_t it = heap_pop(h);
-        if (it.d > f->dist_m[it.node])
+        gr_heap_item_t it = gr_heap_pop(h);
+        float d = (float)it.key;    /* pushed as a float: exact */
+        if (d > f->dist_m[it.id])
             continue;
-        uint32_t site = f->site[it.node];
-        for (uint32_t k = g->adj_off[it.node]; k < g->adj_off[it.node + 1]; k++)
-            if (relax(f, h, g->adj_node[k], it.d + g->adj_len_m[k], site))
+        uint32_t site = f->site[it.id];
+        for (uint32_t k = g->adj_off[it.id]; k < g->adj_off[it.id + 1]; k++)
+            if (relax(f, h, g->adj_node[k], d + g->adj_len_m[k], site))
                 return -1;
     }
     return 0;
@@ -111,7 +59,7 @@ int gr_search_multi_source(const gr_graph_t *g, const gr_source_t *src, uint32_t
 {
     *out = NULL;
     gr_field_t *f = calloc(1, sizeof *f);
-    heap_t h = {0};
+    gr_heap_t h = {0};
     if (!f)
         return gr_error_set(err, GR_ENOMEM, "out of memory for the search");
     f->g = g;
@@ -132,7 +80,7 @@ int gr_search_multi_source(const gr_graph_t *g, const gr_source_t *src, uint32_t
     }
     if (rc == 0)
         rc = run_dijkstra(f, &h);
-    free(h.a);
+    gr_heap_free(&h);
     if (rc) {
         gr_field_free(f);
         return gr_error_set(err, GR_ENOMEM, "out of memory in the search");
@@ -151,18 +99,27 @@ void gr_field_free(gr_field_t *f)
     free(f);
 }
 
-/* First source on edge, by binary search over the edge-sorted sources. */
-static uint32_t first_src_on_edge(const gr_field_t *f, uint32_t edge)
+/* First of n elements (stride bytes apart, sorted by the uint32_t at byte
+ * offset off) whose key is not below key. */
+static uint32_t lower_bound(const void *a, size_t stride, size_t off, uint32_t n, uint32_t key)
 {
-    uint32_t lo = 0, hi = f->n_src;
+    const char *p = a;
+    uint32_t lo = 0, hi = n;
     while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (f->src[mid].edge < edge)
+        uint32_t mid = lo + (hi - lo) / 2, k;
+        memcpy(&k, p + (size_t)mid * stride + off, sizeof k);
+        if (k < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* First source on edge, over the edge-sorted sources. */
+static uint32_t first_src_on_edge(const gr_field_t *f, uint32_t edge)
+{
+    return lower_bound(f->src, sizeof *f->src, offsetof(gr_source_t, edge), f->n_src, edge);
 }
 
 float gr_field_point_dist(const gr_field_t *f, uint32_t edge, float pos_m, uint32_t *site)
@@ -203,7 +160,7 @@ struct gr_search_ws {
     uint32_t n_touched;
     uint32_t *touched;        /* each node at most once: n_total slots */
     const float *bound_m;
-    heap_t heap;
+    gr_heap_t heap;
 };
 
 int gr_search_ws_new(const gr_graph_t *g, const gr_overlay_t *ov, gr_search_ws_t **out,
@@ -240,7 +197,7 @@ void gr_search_ws_free(gr_search_ws_t *ws)
     free(ws->field.site);
     free(ws->field.src);
     free(ws->touched);
-    free(ws->heap.a);
+    gr_heap_free(&ws->heap);
     free(ws);
 }
 
@@ -262,7 +219,7 @@ static int ws_set(gr_search_ws_t *ws, uint32_t node, float d, uint32_t site)
         ws->touched[ws->n_touched++] = node;
     ws->field.dist_m[node] = d;
     ws->field.site[node] = site;
-    return heap_push(&ws->heap, d, node);
+    return gr_heap_push(&ws->heap, d, node);
 }
 
 /* Same acceptance rule as relax(), plus the bound: a node the base field
@@ -302,18 +259,10 @@ static int ws_copy_sources(gr_search_ws_t *ws, const gr_source_t *src, uint32_t 
     return 0;
 }
 
-/* First overlay arc leaving node, by binary search. */
+/* First overlay arc leaving node (arcs are sorted by from). */
 static uint32_t first_arc(const gr_overlay_t *ov, uint32_t node)
 {
-    uint32_t lo = 0, hi = ov->n_arcs;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (ov->arcs[mid].from < node)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return lower_bound(ov->arcs, sizeof *ov->arcs, offsetof(gr_arc_t, from), ov->n_arcs, node);
 }
 
 static int ws_expand(gr_search_ws_t *ws, uint32_t node, float d)
@@ -360,9 +309,9 @@ int gr_search_bounded(gr_search_ws_t *ws, const gr_bounded_query_t *q, gr_error_
     if (!rc)
         rc = ws_seed(ws, q);
     while (!rc && ws->heap.n > 0) {
-        heap_item_t it = heap_pop(&ws->heap);
-        if (it.d <= ws->field.dist_m[it.node])
-            rc = ws_expand(ws, it.node, it.d);
+        gr_heap_item_t it = gr_heap_pop(&ws->heap);
+        if ((float)it.key <= ws->field.dist_m[it.id])
+            rc = ws_expand(ws, it.id, (float)it.key);
     }
     if (rc)
         return gr_error_set(err, GR_ENOMEM, "out of memory in a bounded search");

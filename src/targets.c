@@ -111,6 +111,13 @@ static int mark_lowcar(const gr_run_t *run, gr_targets_t *t)
 
 /* ---- measures ---- */
 
+double gr_targets_shortfall(double level, double pop, double pop_within)
+{
+    /* a share equal to the level meets it, whatever the rounding */
+    double need = ceil(level * pop - pop_within - 1e-9);
+    return need > 0.0 ? need : 0.0;
+}
+
 static void finish_coverage(gr_measure_t *m, double level)
 {
     if (m->pop <= 0.0) {
@@ -118,9 +125,7 @@ static void finish_coverage(gr_measure_t *m, double level)
         return;
     }
     m->share = m->pop_within / m->pop;
-    /* a share equal to the level meets it, whatever the rounding */
-    double need = ceil(level * m->pop - m->pop_within - 1e-9);
-    m->shortfall_pop = need > 0.0 ? need : 0.0;
+    m->shortfall_pop = gr_targets_shortfall(level, m->pop, m->pop_within);
     m->verdict = m->shortfall_pop > 0.0 ? GR_VERDICT_MISSED : GR_VERDICT_MET;
 }
 

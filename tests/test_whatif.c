@@ -18,6 +18,8 @@
 
 #include "fixtures.h"
 #include "greenreach/pipeline.h"
+#include "greenreach/newpaths.h"
+#include "greenreach/suggest.h"
 #include "greenreach/whatif.h"
 
 #define TMP GR_TEST_TMP
@@ -562,7 +564,7 @@ static gr_suggestion_t *suggest(gr_whatif_t *w, const gr_candidates_t *c, const 
 {
     gr_suggestion_t *s = NULL;
     gr_error_t err = {0};
-    int rc = gr_whatif_suggest(w, c, target, lowcar_weight, &s, &err);
+    int rc = gr_suggest_sites(w, c, target, lowcar_weight, &s, &err);
     if (rc)
         print_error("%s\n", err.msg);
     assert_int_equal(rc, 0);

@@ -3,7 +3,8 @@
  * straight offset added). Otherwise a site is entered where paths cross or
  * touch its boundary and at path vertices inside it; a site no path enters
  * gets one entrance at the nearest path point within the snap cap; a site
- * with none of these is unreached and reported.
+ * given as a point (a what-if candidate) is entered where it snaps, as an
+ * access point is; a site with none of these is unreached and reported.
  * Owns: the source array and per-site counts (gr_entrances_free).
  * Needs: dataset (sites, access points), graph, segindex, GEOS. */
 #ifndef GR_ENTRANCE_H

@@ -46,6 +46,9 @@ int gr_export_open_tmp(const char *dir, const char *name, char *tmp, size_t n, F
 int gr_export_commit(FILE *f, const char *tmp, const char *dir, const char *name,
                      gr_error_t *err);
 
+/* Writes s as one quoted CSV field, quotes doubled (RFC 4180). */
+void gr_export_csv_str(FILE *f, const char *s);
+
 /* Creates dir (and parents) if missing and checks it is writable. */
 int gr_export_prepare_dir(const char *dir, gr_error_t *err);
 

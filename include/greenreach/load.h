@@ -7,6 +7,7 @@
 #ifndef GR_LOAD_H
 #define GR_LOAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <geos_c.h>
 #include "greenreach/config.h"
@@ -71,6 +72,7 @@ typedef struct {
     gr_access_t access;
     gr_residents_t residents;
     char crs_def[GR_PATH_MAX];     /* the run CRS as chosen or configured */
+    bool is_candidates;            /* what-if sites: Points too, fields optional */
     gr_load_stats_t stats;
 } gr_dataset_t;
 
@@ -80,5 +82,21 @@ typedef struct {
 int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh,
                     gr_dataset_t **out, gr_error_t *err);
 void gr_dataset_free(gr_dataset_t *ds, GEOSContextHandle_t gh);
+
+/* What-if inputs, read by the rules of the run's own layers into a
+ * dataset of their own in the run CRS crs_def (is_candidates set):
+ * candidate sites by the greenspaces rules, except that a Point is a site
+ * too and the id and function fields are optional (a site without an id
+ * is "#<fid>"); with access (may be NULL) their entrances by the access
+ * point rules, matched to the candidates. Caller frees *out with
+ * gr_dataset_free. */
+int gr_load_candidates(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *sites,
+                       const gr_layer_spec_t *access, GEOSContextHandle_t gh,
+                       gr_dataset_t **out, gr_error_t *err);
+
+/* New path lines by the paths rules (unwalkable classes dropped) into
+ * (*out)->paths, in the run CRS crs_def. Caller frees with gr_dataset_free. */
+int gr_load_new_paths(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *paths,
+                      GEOSContextHandle_t gh, gr_dataset_t **out, gr_error_t *err);
 
 #endif

@@ -58,6 +58,11 @@ void gr_targets_free(gr_targets_t *t);
 /* "met", "missed", "not evaluated", "n/a". */
 const char *gr_verdict_name(gr_verdict_t v);
 
+/* Residents short of a coverage level: how many more of pop must be
+ * within for pop_within / pop to reach level (0: met). The one rule for
+ * coverage verdicts, shared with what-if questions. */
+double gr_targets_shortfall(double level, double pop, double pop_within);
+
 /* Number of targets whose area-wide verdict is MISSED. */
 int gr_targets_missed(const gr_targets_t *t);
 
