@@ -4,6 +4,7 @@
  * links would do); suggest-sites ranks candidates by newly covered
  * residents. Both print a table and write CSVs into the output folder. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,7 @@ static double cell(const double *a, const gr_effect_t *e, uint32_t row, int t)
 static bool row_gains(const gr_effect_t *e, uint32_t row)
 {
     for (uint32_t t = 0; t < e->n_thr; t++)
-        if (cell(e->gain, e, row, (int)t) > 0.0)
+        if (cell(e->gain, e, row, (int)t) != 0.0)
             return true;
     return false;
 }
@@ -140,11 +141,11 @@ static void print_gains(const gr_effect_t *e, uint32_t row, const gr_category_t 
                         bool has_lowcar)
 {
     for (int t = 0; t < cat->n_thr; t++)
-        printf("  +%.0f <=%s", cell(e->gain, e, row, t), cat->thr_label[t]);
+        printf("  %+.0f <=%s", cell(e->gain, e, row, t), cat->thr_label[t]);
     if (has_lowcar) {
         printf("   low-car:");
         for (int t = 0; t < cat->n_thr; t++)
-            printf(" +%.0f", cell(e->gain_lowcar, e, row, t));
+            printf(" %+.0f", cell(e->gain_lowcar, e, row, t));
     }
     putchar('\n');
 }
@@ -252,6 +253,29 @@ static void print_candidate_head(const gr_candidates_t *c, uint32_t i, const cha
         printf("  its function is in no configured category: no effect\n");
 }
 
+/* Prints and writes one candidate's result and adds it to the total. */
+static int check_report(const gr_candidates_t *c, uint32_t i, const char *fn, gr_run_t *run,
+                        gr_whatif_t *w, const gr_site_result_t *r, check_out_t *co,
+                        gr_error_t *err)
+{
+    const char *id = c->ds->sites.site_id[i];
+    print_candidate_head(c, i, fn, r);
+    if (r->kind == GR_ENTRY_NONE) {
+        gr_export_csv_str(co->csv.f, id);
+        fprintf(co->csv.f, ",%s,unreached,0,0.0,,,,,,,,,,\n", fn);
+        return 0;
+    }
+    int rc = 0;
+    for (int k = 0; !rc && k < r->n_eff; k++) {
+        print_effect(w, run, &r->eff[k]);
+        csv_effect(co->csv.f, w, run, id, fn, kind_name(r->kind), r, &r->eff[k]);
+        csv_flips(co->flips.f, w, id, &r->eff[k]);
+        co->cat_used[r->eff[k].cat] = true;
+        rc = gr_whatif_accumulate(w, &r->eff[k], err);
+    }
+    return rc;
+}
+
 static int check_candidates(const wi_opts_t *o, gr_run_t *run, gr_whatif_t *w, check_out_t *co,
                             gr_error_t *err)
 {
@@ -259,29 +283,23 @@ static int check_candidates(const wi_opts_t *o, gr_run_t *run, gr_whatif_t *w, c
     char fn_norm[GR_NAME_MAX] = "";
     if (o->function)
         gr_normalise_function(o->function, fn_norm, sizeof fn_norm);
-    double t0 = gr_now_s();
+    double t0 = gr_now_s(), slowest = 0.0;
     int rc = gr_candidates_load(run, o->site, o->layer, o->entrances, &c, err);
     gr_site_result_t r = {0};
     for (uint32_t i = 0; !rc && i < c->n; i++) {
+        const char *own = c->ds->sites.function[i];
+        const char *fn = fn_norm[0] ? fn_norm : (own[0] ? own : "park");
+        double t1 = gr_now_s();
         rc = gr_whatif_site(w, c, i, fn_norm, o->play_class, o->is_connect, &r, err);
-        const char *fn = fn_norm[0] ? fn_norm : (c->ds->sites.function[i][0] ? c->ds->sites.function[i] : "park");
-        if (rc)
-            break;
-        print_candidate_head(c, i, fn, &r);
-        if (r.kind == GR_ENTRY_NONE)
-            fprintf(co->csv.f, "\"%s\",%s,%s,0,0.0,,,,,,,,,,\n", c->ds->sites.site_id[i], fn, "unreached");
-        for (int k = 0; k < r.n_eff && r.kind != GR_ENTRY_NONE; k++) {
-            print_effect(w, run, &r.eff[k]);
-            csv_effect(co->csv.f, w, run, c->ds->sites.site_id[i], fn, kind_name(r.kind), &r, &r.eff[k]);
-            csv_flips(co->flips.f, w, c->ds->sites.site_id[i], &r.eff[k]);
-            co->cat_used[r.eff[k].cat] = true;
-            rc = gr_whatif_accumulate(w, &r.eff[k], err);
-        }
+        slowest = fmax(slowest, gr_now_s() - t1);
+        if (!rc)
+            rc = check_report(c, i, fn, run, w, &r, co, err);
     }
+    double total = gr_now_s() - t0;
     if (!rc)
-        printf("(%u candidate(s) read, entered and checked in %.1f ms: %.2f ms each, after the "
-               "base run)\n", c->n,
-               1e3 * (gr_now_s() - t0), 1e3 * (gr_now_s() - t0) / (c->n ? c->n : 1));
+        printf("(%u candidate(s) read, entered, checked and reported in %.1f ms: %.2f ms each; "
+               "slowest search %.2f ms; after the base run)\n", c->n, 1e3 * total,
+               1e3 * total / (c->n ? c->n : 1), 1e3 * slowest);
     gr_site_result_free(&r);
     gr_candidates_free(c, run->gh);
     return rc;
