@@ -1,5 +1,7 @@
 #include "greenreach/map.h"
 
+#include "greenreach/density.h"
+
 #include <cairo.h>
 #include <png.h>
 #include <zlib.h>
@@ -208,9 +210,47 @@ static int map_ward_share(cairo_t *cr, const frame_t *f, const gr_run_t *run, in
     return 0;
 }
 
-/* Strokes the part of each edge within thr_m of a site: from either end
- * as far as the remaining distance allows (partial edges cut exactly). */
-static void stroke_reached(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat, double thr_m)
+/* Maps with more features than a quarter of their pixels are drawn as
+ * density (density.h): each feature is then a fraction of a pixel, and
+ * Cairo's per-feature tessellation was most of a national run. Smaller
+ * maps keep exact vector strokes. */
+#define DENSE_FEATURES_PER_PX 0.25
+
+static bool is_dense(const frame_t *f, uint32_t n_features)
+{
+    return (double)n_features > DENSE_FEATURES_PER_PX * f->w * f->h;
+}
+
+/* Where line segments go: Cairo's current path, or a density mask. */
+typedef struct {
+    cairo_t *cr;
+    gr_density_t *dm;   /* NULL: vector */
+    double width;
+} pen_t;
+
+static void pen_segment(pen_t *p, double ax, double ay, double bx, double by)
+{
+    if (p->dm) {
+        gr_density_line(p->dm, ax, ay, bx, by, p->width);
+        return;
+    }
+    cairo_move_to(p->cr, ax, ay);
+    cairo_line_to(p->cr, bx, by);
+}
+
+/* Draws what the pen collected in the current source colour. */
+static int pen_finish(pen_t *p)
+{
+    if (p->dm)
+        return gr_density_paint(p->dm, p->cr);
+    cairo_set_line_width(p->cr, p->width);
+    cairo_stroke(p->cr);
+    return 0;
+}
+
+/* The part of each edge within thr_m of a site: from either end as far as
+ * the remaining distance allows (partial edges cut exactly). */
+static void pen_reached(pen_t *p, const frame_t *f, const gr_run_t *run, int cat, double thr_m)
 {
     const gr_graph_t *g = run->g;
     const gr_field_t *fd = run->cats[cat].field;
@@ -223,75 +263,103 @@ static void stroke_reached(cairo_t *cr, const frame_t *f, const gr_run_t *run, i
         to_px(f, g->x[u], g->y[u], &ax, &ay);
         to_px(f, g->x[v], g->y[v], &bx, &by);
         if (ru + rv >= len) {
-            cairo_move_to(cr, ax, ay);
-            cairo_line_to(cr, bx, by);
+            pen_segment(p, ax, ay, bx, by);
             continue;
         }
-        if (ru > 0) {
-            cairo_move_to(cr, ax, ay);
-            cairo_line_to(cr, ax + (bx - ax) * ru / len, ay + (by - ay) * ru / len);
-        }
-        if (rv > 0) {
-            cairo_move_to(cr, bx, by);
-            cairo_line_to(cr, bx + (ax - bx) * rv / len, by + (ay - by) * rv / len);
-        }
+        if (ru > 0)
+            pen_segment(p, ax, ay, ax + (bx - ax) * ru / len, ay + (by - ay) * ru / len);
+        if (rv > 0)
+            pen_segment(p, bx, by, bx + (ax - bx) * rv / len, by + (ay - by) * rv / len);
     }
 }
 
-static void stroke_network(cairo_t *cr, const frame_t *f, const gr_graph_t *g)
+static void pen_network(pen_t *p, const frame_t *f, const gr_graph_t *g)
 {
     for (uint32_t e = 0; e < g->n_edges; e++) {
         double ax, ay, bx, by;
         to_px(f, g->x[g->edge_u[e]], g->y[g->edge_u[e]], &ax, &ay);
         to_px(f, g->x[g->edge_v[e]], g->y[g->edge_v[e]], &bx, &by);
-        cairo_move_to(cr, ax, ay);
-        cairo_line_to(cr, bx, by);
+        pen_segment(p, ax, ay, bx, by);
     }
 }
 
 static int map_catchment(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat)
 {
     const gr_category_t *c = run->cats[cat].cat;
+    pen_t pen = { cr, NULL, 0.5 };
+    if (is_dense(f, run->g->n_edges) && !(pen.dm = gr_density_new(f->w, f->h)))
+        return -1;
     draw_wards(cr, f, run, NULL);
-    cairo_set_line_width(cr, 0.5);
     rgb(cr, 0xbbbbbb, 1.0);
-    stroke_network(cr, f, run->g);
-    cairo_stroke(cr);
+    pen_network(&pen, f, run->g);
+    int rc = pen_finish(&pen);
     static const unsigned colors[] = { 0x1b5e20, 0x66bb6a, 0xa5d6a7 };
     legend_item_t items[GR_MAX_THRESHOLDS + 1];
     char labels[GR_MAX_THRESHOLDS][48];
     int n = 0;
-    for (int t = c->n_thr - 1; t >= 0; t--, n++) {
+    for (int t = c->n_thr - 1; t >= 0 && !rc; t--, n++) {
         unsigned color = colors[t < 3 ? t : 2];
-        cairo_set_line_width(cr, 2.0 - 0.4 * t);
+        pen.width = 2.0 - 0.4 * t;
         rgb(cr, color, 1.0);
-        stroke_reached(cr, f, run, cat, c->thr_m[t]);
-        cairo_stroke(cr);
+        pen_reached(&pen, f, run, cat, c->thr_m[t]);
+        rc = pen_finish(&pen);
         snprintf(labels[n], sizeof labels[n], "within %s", c->thr_label[t]);
         items[n] = (legend_item_t){ color, labels[n] };
     }
+    gr_density_free(pen.dm);
+    if (rc)
+        return rc;
     draw_sites(cr, f, run, cat, 0x43a047);
     items[n++] = (legend_item_t){ 0xbbbbbb, "not reached" };
     draw_legend(cr, f, items, n);
     return 0;
 }
 
-static int map_unserved(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat)
+/* Residents as dots, served ones small and grey, the rest sized by
+ * population; dense maps add them to two density masks instead. */
+static int draw_residents(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat)
 {
     const gr_residents_t *R = &run->ds->residents;
     const float *d = run->cats[cat].res_dist_m;
     double thr = gr_category_max_m(run->cats[cat].cat);
-    draw_wards(cr, f, run, NULL);
-    draw_sites(cr, f, run, cat, 0x43a047);
+    gr_density_t *served = NULL, *beyond = NULL;
+    if (is_dense(f, R->n) && (!(served = gr_density_new(f->w, f->h)) ||
+                              !(beyond = gr_density_new(f->w, f->h)))) {
+        gr_density_free(served);
+        return -1;
+    }
     for (uint32_t i = 0; i < R->n; i++) {
         double px, py;
         to_px(f, R->x[i], R->y[i], &px, &py);
         bool is_served = d[i] <= thr;
+        double r = is_served ? 0.8 : 1.0 + sqrt(R->pop[i]) * 0.6;
+        if (served) {
+            gr_density_dot(is_served ? served : beyond, px, py, r);
+            continue;
+        }
         cairo_new_path(cr);
-        cairo_arc(cr, px, py, is_served ? 0.8 : 1.0 + sqrt(R->pop[i]) * 0.6, 0, 6.283185307179586);
+        cairo_arc(cr, px, py, r, 0, 6.283185307179586);
         rgb(cr, is_served ? 0x9e9e9e : 0xc62828, is_served ? 0.6 : 0.7);
         cairo_fill(cr);
     }
+    int rc = 0;
+    if (served) {
+        rgb(cr, 0x9e9e9e, 0.6);
+        rc = gr_density_paint(served, cr);
+        rgb(cr, 0xc62828, 0.7);
+        rc |= gr_density_paint(beyond, cr);
+    }
+    gr_density_free(served);
+    gr_density_free(beyond);
+    return rc;
+}
+
+static int map_unserved(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat)
+{
+    draw_wards(cr, f, run, NULL);
+    draw_sites(cr, f, run, cat, 0x43a047);
+    if (draw_residents(cr, f, run, cat))
+        return -1;
     static const legend_item_t items[] = { { 0xc62828, "residents beyond the walk" },
                                            { 0x9e9e9e, "residents served" },
                                            { 0x43a047, "sites" } };
