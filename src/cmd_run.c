@@ -8,6 +8,7 @@
 
 #include "greenreach/config.h"
 #include "greenreach/export.h"
+#include "greenreach/parallel.h"
 #include "greenreach/pipeline.h"
 #include "greenreach/report.h"
 #include "greenreach/targets.h"
@@ -54,6 +55,30 @@ static void on_progress(const char *msg, void *ctx)
     fprintf(stderr, "greenreach: %s\n", msg);
 }
 
+/* The outputs in two independent halves, one per core: residents.gpkg
+ * (most of the writing at national scale: SQLite and its R-tree) and the
+ * tables, report and maps. Each writes only its own files. */
+typedef struct {
+    gr_run_t *run;
+    const gr_targets_t *tg;
+    const gr_history_t *prev;
+    const char *dir;
+    gr_error_t err[2];
+} write_job_t;
+
+static int write_task(void *ctx, uint32_t task)
+{
+    write_job_t *j = ctx;
+    if (task == 0)
+        return gr_export_residents(j->run, j->dir, &j->err[0]);
+    int rc = gr_export_ward_csv(j->run, j->tg, j->dir, &j->err[1]);
+    if (!rc)
+        rc = gr_export_nbhd_csv(j->run, j->tg, j->dir, &j->err[1]);
+    if (!rc)
+        rc = gr_report_write(j->run, j->tg, j->prev, j->dir, &j->err[1]);
+    return rc;
+}
+
 static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
                          gr_error_t *err)
 {
@@ -61,14 +86,9 @@ static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
     gr_history_t *prev = NULL;
     gr_history_load(dir, &prev);   /* before the ward table is replaced */
     int rc = gr_export_prepare_dir(dir, err);
-    if (!rc)
-        rc = gr_export_ward_csv(run, tg, dir, err);
-    if (!rc)
-        rc = gr_export_nbhd_csv(run, tg, dir, err);
-    if (!rc)
-        rc = gr_export_residents(run, dir, err);
-    if (!rc)
-        rc = gr_report_write(run, tg, prev, dir, err);
+    write_job_t job = { run, tg, prev, dir, { { 0 }, { 0 } } };
+    if (!rc && (rc = gr_parallel_for(2, write_task, &job)))
+        *err = job.err[0].code ? job.err[0] : job.err[1];
     gr_history_free(prev);
     run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
     if (!rc)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "greenreach/parallel.h"
 #include "greenreach/search.h"
 #include "greenreach/snap.h"
 #include "greenreach/wardindex.h"
@@ -42,15 +43,41 @@ static void progress(gr_progress_fn fn, void *ctx, const char *fmt, ...)
     fn(msg, ctx);
 }
 
+/* Residents are snapped in chunks, one task each, on every core. */
+#define SNAP_CHUNK 16384
+
+typedef struct {
+    gr_run_t *run;
+    uint32_t missed[];          /* per chunk */
+} snap_job_t;
+
+static int snap_task(void *ctx, uint32_t chunk)
+{
+    snap_job_t *j = ctx;
+    const gr_residents_t *R = &j->run->ds->residents;
+    uint32_t i0 = chunk * SNAP_CHUNK, n = R->n - i0 < SNAP_CHUNK ? R->n - i0 : SNAP_CHUNK;
+    j->missed[chunk] = gr_snap_points(j->run->idx, R->x + i0, R->y + i0, n,
+                                      j->run->cfg.snap_max_m, j->run->res_snap + i0);
+    return 0;
+}
+
 static int snap_residents(gr_run_t *run, gr_error_t *err)
 {
     const gr_residents_t *R = &run->ds->residents;
+    uint32_t n_chunks = (R->n + SNAP_CHUNK - 1) / SNAP_CHUNK;
+    snap_job_t *job = malloc(sizeof *job + (size_t)n_chunks * sizeof job->missed[0] + 1);
     run->res_snap = malloc((size_t)R->n * sizeof *run->res_snap + 1);
     run->res_snapped = malloc((size_t)R->n + 1);
-    if (!run->res_snap || !run->res_snapped)
+    if (!job || !run->res_snap || !run->res_snapped) {
+        free(job);
         return gr_error_set(err, GR_ENOMEM, "out of memory snapping residents");
-    run->n_unsnapped = gr_snap_points(run->idx, R->x, R->y, R->n, run->cfg.snap_max_m,
-                                      run->res_snap);
+    }
+    job->run = run;
+    gr_parallel_for(n_chunks, snap_task, job);
+    run->n_unsnapped = 0;
+    for (uint32_t k = 0; k < n_chunks; k++)
+        run->n_unsnapped += job->missed[k];
+    free(job);
     for (uint32_t i = 0; i < R->n; i++)
         run->res_snapped[i] = run->res_snap[i].edge != GR_NONE;
     return 0;
@@ -148,17 +175,40 @@ static int stage_network(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t 
     return rc;
 }
 
+/* One search per category, the categories shared out over the cores:
+ * each writes only its own gr_cat_result_t. */
+typedef struct {
+    gr_run_t *run;
+    int rc[GR_MAX_CATEGORIES];
+    gr_error_t err[GR_MAX_CATEGORIES];
+} search_job_t;
+
+static int search_task(void *ctx, uint32_t c)
+{
+    search_job_t *j = ctx;
+    j->run->cats[c].cat = &j->run->cfg.categories[c];
+    j->rc[c] = search_category(j->run, &j->run->cats[c], &j->err[c]);
+    return j->rc[c];
+}
+
 static int stage_search(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *err)
 {
     double t0 = gr_now_s();
     int rc = 0;
+    search_job_t *job = calloc(1, sizeof *job);
+    if (!job)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for the searches");
+    job->run = run;
+    gr_parallel_for((uint32_t)run->n_cats, search_task, job);
     for (int c = 0; c < run->n_cats && !rc; c++) {
-        run->cats[c].cat = &run->cfg.categories[c];
-        rc = search_category(run, &run->cats[c], err);
-        if (!rc)
+        rc = job->rc[c];
+        if (rc)
+            *err = job->err[c];
+        else
             progress(pf, pc, "search %s: %u sites, %u entrances", run->cats[c].cat->name,
                      run->cats[c].n_sites, run->cats[c].n_sources);
     }
+    free(job);
     run->phase_s[GR_PHASE_SEARCH] = gr_now_s() - t0;
     if (rc)
         return rc;
