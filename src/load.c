@@ -115,6 +115,29 @@ static int numeric_field(const src_t *s, const char *field, bool is_required,
     return 0;
 }
 
+/* Tells the driver to skip every other attribute field (and styles): a
+ * national paths or residents layer has many columns the run never reads,
+ * and parsing them was a large share of loading. idx[i] < 0 are absent. */
+static void read_only_fields(const src_t *s, const int *idx, int n)
+{
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(s->lyr);
+    int n_fields = OGR_FD_GetFieldCount(defn);
+    const char **skip = calloc((size_t)n_fields + 2, sizeof *skip);
+    if (!skip)
+        return;   /* only slower */
+    int k = 0;
+    for (int f = 0; f < n_fields; f++) {
+        bool is_kept = false;
+        for (int i = 0; i < n; i++)
+            is_kept |= idx[i] == f;
+        if (!is_kept)
+            skip[k++] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, f));
+    }
+    skip[k] = "OGR_STYLE";
+    OGR_L_SetIgnoredFields(s->lyr, skip);
+    free(skip);
+}
+
 static char *dup_field(OGRFeatureH f, int idx)
 {
     const char *v = (idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, idx)) ? OGR_F_GetFieldAsString(f, idx) : "";
@@ -498,6 +521,7 @@ static int load_paths(const gr_config_t *cfg, src_t *s, gr_dataset_t *ds, gr_err
     int i_highway, rc;
     if ((rc = field_index(s, cfg->f_highway, false, &i_highway, err)))
         return rc;
+    read_only_fields(s, &i_highway, 1);
     gr_lines_t *L = &ds->paths;
     lines_cap_t cap = {0};
     if (grow((void **)&L->start, sizeof *L->start, 1, &cap.cap_lines))
@@ -625,6 +649,7 @@ static int load_sites(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
         (rc = field_index(s, cfg->f_function, is_required, &fields[1], err)) ||
         (rc = field_index(s, cfg->f_play_class, false, &fields[2], err)))
         return rc;
+    read_only_fields(s, fields, 3);
     gr_sites_t *S = &ds->sites;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
     S->geom = calloc(n, sizeof *S->geom);
@@ -805,6 +830,7 @@ static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t 
     if ((rc = numeric_field(s, cfg->f_population, true, &i_pop, err)) ||
         (rc = numeric_field(s, cfg->f_no_car_share, false, &i_car, err)))
         return rc;
+    read_only_fields(s, (int[]){ i_pop, i_car }, 2);
     gr_residents_t *R = &ds->residents;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
     R->x = malloc(n * sizeof *R->x + 1);
