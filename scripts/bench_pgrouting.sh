@@ -185,9 +185,13 @@ CREATE TABLE rsnap AS
 SELECT r.fid, r.$f_pop::float8 AS pop, r.geom, n.edge, n.source, n.target, n.len, n.pos, n.off
 FROM (SELECT fid, $f_pop, ST_PointOnSurface(geom) AS geom FROM t_res WHERE geom IS NOT NULL) r
 LEFT JOIN LATERAL (
-  SELECT e.id AS edge, e.source, e.target, e.cost AS len,
-         ST_LineLocatePoint(e.geom, r.geom) * e.cost AS pos, ST_Distance(e.geom, r.geom) AS off
-  FROM edges e ORDER BY e.geom <-> r.geom, e.id LIMIT 1) n ON n.off < $snap_max;
+  -- nearest edge by the GiST index (KNN), ties to the lowest id as in
+  -- greenreach: the 8 nearest by index, then exact distance and id
+  SELECT c.id AS edge, c.source, c.target, c.cost AS len,
+         ST_LineLocatePoint(c.geom, r.geom) * c.cost AS pos, c.off
+  FROM (SELECT e.id, e.source, e.target, e.cost, e.geom, ST_Distance(e.geom, r.geom) AS off
+        FROM edges e ORDER BY e.geom <-> r.geom LIMIT 8) c
+  ORDER BY c.off, c.id LIMIT 1) n ON n.off < $snap_max;
 SQL
 
 step search <<SQL
@@ -254,7 +258,7 @@ pg_compute=$(sum "${pg[graph]}" "${pg[entrances]}" "${pg[snap]}" "${pg[search]}"
 gr_compute=$(sum "${gr[graph]}" "${gr[snap]}" "${gr[search]}" "${gr[coverage]}")
 pg_total=$(sum "$pg_compute" "${pg[import]}")
 gr_total=$(sum "$gr_compute" "${gr[load]}")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b > 0 ? a / b : 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
 cat <<EOF
 dataset: $config (${gr[edges]} graph edges, ${gr[residents]} residents)
 | step | pgRouting s | greenreach s |
