@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(build-essential cmake pkg-config
       libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data
-      libshp-dev libcmocka-dev libinih-dev libcairo2-dev libpng-dev fonts-dejavu-core
+      libshp-dev libcmocka-dev libinih-dev libcairo2-dev libpng-dev libsqlite3-dev fonts-dejavu-core
       python3-gdal valgrind)
 
 missing=()

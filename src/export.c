@@ -1,11 +1,14 @@
 #include "greenreach/export.h"
 
+#include "greenreach/gpkg_rtree.h"
+
 #include <errno.h>
 #include <gdal.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,7 +259,10 @@ static int write_residents(const gr_run_t *run, const char *path)
         return -1;
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRSetFromUserInput(srs, run->ds->crs_def);
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "residents", srs, wkbPoint, NULL);
+    /* the spatial index is bulk-loaded afterwards (gpkg_rtree.h) */
+    char **lco = CSLSetNameValue(NULL, "SPATIAL_INDEX", "NO");
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "residents", srs, wkbPoint, lco);
+    CSLDestroy(lco);
     OSRRelease(srs);
     int rc = (!lyr || residents_schema(run, lyr)) ? -1 : 0;
     if (rc == 0 && GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE)
@@ -281,6 +287,12 @@ int gr_export_residents(const gr_run_t *run, const char *dir, gr_error_t *err)
         remove(tmp);
         return gr_error_set(err, GR_EIO, "%s/residents.gpkg: cannot write: %s", dir,
                             CPLGetLastErrorMsg());
+    }
+    const gr_residents_t *R = &run->ds->residents;
+    rc = gr_gpkg_rtree_build(tmp, "residents", "geom", R->x, R->y, R->n, err);
+    if (rc) {
+        remove(tmp);
+        return rc;
     }
     return commit_file(tmp, dir, "residents.gpkg", err);
 }

@@ -1,0 +1,20 @@
+/* gpkg_rtree.h - the GeoPackage R-tree spatial index of a point layer,
+ * bulk-loaded: the points are packed into full nodes (sort-tile-recursive)
+ * and the R-tree's tables are written directly through SQLite, with the
+ * index's triggers and its gpkg_extensions row as the GeoPackage spec
+ * defines them. GDAL 3.6 builds the same index one row at a time through
+ * SQL: 17 of the 24 s it took to write 1.5 M residents.
+ * Owns: nothing. Needs: SQLite (the file written by GDAL and closed). */
+#ifndef GR_GPKG_RTREE_H
+#define GR_GPKG_RTREE_H
+
+#include <stdint.h>
+#include "greenreach/error.h"
+
+/* Adds the index rtree_<table>_<geom_col> over table, whose features
+ * 1..n (fids, in order) are the points (x[i], y[i]). The table must have
+ * no index yet. Returns 0, or GR_EIO / GR_ENOMEM with err set. */
+int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_col,
+                        const double *x, const double *y, uint32_t n, gr_error_t *err);
+
+#endif
