@@ -201,7 +201,8 @@ static int add_field(OGRLayerH lyr, const char *name, OGRFieldType t)
 static int residents_schema(const gr_run_t *run, OGRLayerH lyr)
 {
     char name[GR_NAME_MAX + 32];
-    int bad = add_field(lyr, "source_fid", OFTInteger64) | add_field(lyr, "population", OFTReal) |
+    int bad = add_field(lyr, "source_fid", OFTInteger64) | add_field(lyr, "home_fid", OFTInteger64) |
+              add_field(lyr, "population", OFTReal) |
               add_field(lyr, "ward_code", OFTString) | add_field(lyr, "snapped", OFTInteger) |
               add_field(lyr, "snap_offset_m", OFTReal);
     for (int c = 0; c < run->n_cats; c++) {
@@ -224,6 +225,9 @@ static int resident_feature(const gr_run_t *run, OGRLayerH lyr, uint32_t i)
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
     int k = 0;
     OGR_F_SetFieldInteger64(f, k++, R->fid[i]);
+    if (R->home_fid[i] >= 0)
+        OGR_F_SetFieldInteger64(f, k, R->home_fid[i]);
+    k++;
     OGR_F_SetFieldDouble(f, k++, R->pop[i]);
     if (run->res_ward[i] != GR_NONE)
         OGR_F_SetFieldString(f, k, run->ds->wards.code[run->res_ward[i]]);
@@ -314,6 +318,23 @@ static void summary_input(FILE *f, const char *role, const gr_layer_spec_t *spec
             spec->layer[0] ? spec->layer : "<first>", size, when);
 }
 
+/* How zones were spread over homes (nothing without a homes layer). */
+static void summary_homes(FILE *f, const gr_run_t *run)
+{
+    const gr_dasymetric_stats_t *d = &run->dasy;
+    if (!run->has_homes)
+        return;
+    fprintf(f, "homes.weight_field = %s\nhomes.where = %s\nhomes = %u\n"
+               "homes.skipped_empty = %u\nhomes.outside_zones = %u\nhomes.peopled = %u\n"
+               "residents.zones = %u\nresidents.zones_spread = %u\n"
+               "residents.zones_without_homes = %u (%.0f people, at the zone's point on surface)\n"
+               "repaired.zones = %u\n",
+            run->cfg.f_home_weight[0] ? run->cfg.f_home_weight : "<none: equal>",
+            run->cfg.homes_where, d->homes, run->ds->stats.homes_empty,
+            d->homes - d->homes_in_zones, d->homes_peopled, d->zones, d->zones_spread,
+            d->zones_without_homes, d->pop_without_homes, run->ds->stats.zones_repaired);
+}
+
 static void summary_counts(FILE *f, const gr_run_t *run)
 {
     const gr_load_stats_t *s = &run->ds->stats;
@@ -336,6 +357,7 @@ static void summary_counts(FILE *f, const gr_run_t *run)
             s->wards_repaired, s->residents_empty, s->residents_zero_pop, run->n_unsnapped,
             run->n_cats ? run->cats[0].cov->residents_outside : 0, s->access_unassigned,
             run->ent->access_unsnapped);
+    summary_homes(f, run);
     for (int c = 0; c < run->n_cats; c++)
         fprintf(f, "category.%s = %u sites, %u unreached, %u entrances (functions: %s)\n",
                 run->cats[c].cat->name, run->cats[c].n_sites, run->cats[c].n_sites_unreached,
@@ -356,6 +378,7 @@ int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
     summary_input(f, "greenspaces", &cfg->greenspaces);
     summary_input(f, "access_points", &cfg->access_points);
     summary_input(f, "residents", &cfg->residents);
+    summary_input(f, "homes", &cfg->homes);
     fprintf(f, "crs = %s\nspeed_kmh = %g\nsnap_max_m = %g\njoin_tolerance_m = %g\n",
             run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m, cfg->join_tol_m);
     for (int c = 0; c < run->n_cats; c++)

@@ -822,10 +822,38 @@ static float resident_no_car(OGRFeatureH f, int i_car)
     return (v >= 0.0 && v <= 1.0) ? (float)v : NAN;
 }
 
+/* A zone's polygon in the run CRS, kept for the dasymetric stage (only
+ * when a homes layer is configured). A zone that collapses when repaired
+ * keeps only its point. */
+static int resident_zone(const src_t *s, OGRFeatureH f, OGRGeometryH og, GEOSContextHandle_t gh,
+                         gr_dataset_t *ds, uint32_t k, uint32_t *n_zones, gr_error_t *err)
+{
+    gr_residents_t *R = &ds->residents;
+    if (!R->zone || !is_polygonal(OGR_G_GetGeometryType(og)))
+        return 0;
+    int rc = polygon_geos(s, f, og, gh, &ds->stats.zones_repaired, &R->zone[k], err);
+    *n_zones += R->zone[k] != NULL;
+    return rc;
+}
+
+static int alloc_residents(gr_residents_t *R, size_t n, bool has_zones, gr_error_t *err)
+{
+    R->x = malloc(n * sizeof *R->x + 1);
+    R->y = malloc(n * sizeof *R->y + 1);
+    R->pop = malloc(n * sizeof *R->pop + 1);
+    R->no_car_share = malloc(n * sizeof *R->no_car_share + 1);
+    R->fid = malloc(n * sizeof *R->fid + 1);
+    R->home_fid = malloc(n * sizeof *R->home_fid + 1);
+    R->zone = has_zones ? calloc(n + 1, sizeof *R->zone) : NULL;
+    if (!R->x || !R->y || !R->pop || !R->no_car_share || !R->fid || !R->home_fid ||
+        (has_zones && !R->zone))
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading residents");
+    return 0;
+}
+
 static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
                           gr_dataset_t *ds, gr_error_t *err)
 {
-    (void)gh;
     int i_pop, i_car, rc;
     if ((rc = numeric_field(s, cfg->f_population, true, &i_pop, err)) ||
         (rc = numeric_field(s, cfg->f_no_car_share, false, &i_car, err)))
@@ -833,13 +861,9 @@ static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t 
     read_only_fields(s, (int[]){ i_pop, i_car }, 2);
     gr_residents_t *R = &ds->residents;
     size_t n = (size_t)OGR_L_GetFeatureCount(s->lyr, 1);
-    R->x = malloc(n * sizeof *R->x + 1);
-    R->y = malloc(n * sizeof *R->y + 1);
-    R->pop = malloc(n * sizeof *R->pop + 1);
-    R->no_car_share = malloc(n * sizeof *R->no_car_share + 1);
-    R->fid = malloc(n * sizeof *R->fid + 1);
-    if (!R->x || !R->y || !R->pop || !R->no_car_share || !R->fid)
-        return gr_error_set(err, GR_ENOMEM, "out of memory reading residents");
+    uint32_t n_zones = 0;
+    if ((rc = alloc_residents(R, n, cfg->homes.path[0] != '\0', err)))
+        return rc;
     OGR_L_ResetReading(s->lyr);
     for (OGRFeatureH f; rc == 0 && R->n < n && (f = next_feature(s, &rc, err));
          OGR_F_Destroy(f)) {
@@ -852,16 +876,98 @@ static int load_residents(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t 
         rc = resident_xy(s, f, og, &R->x[k], &R->y[k], err);
         if (!rc)
             rc = resident_pop(s, f, i_pop, &R->pop[k], err);
+        if (!rc)
+            rc = resident_zone(s, f, og, gh, ds, k, &n_zones, err);
         if (rc)
             continue;
         ds->stats.residents_zero_pop += R->pop[k] == 0.0;
         R->no_car_share[k] = resident_no_car(f, i_car);
         R->fid[k] = (int64_t)OGR_F_GetFID(f);
+        R->home_fid[k] = -1;
         R->n++;
     }
     if (rc == 0 && R->n == 0)
         rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no resident has a location", s->path,
                           s->name);
+    /* homes only place the people of zones: with point residents they
+     * would silently do nothing */
+    if (rc == 0 && R->zone && n_zones == 0)
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': a homes layer is configured but no "
+                          "resident is a zone (polygon) to spread over homes", s->path, s->name);
+    return rc;
+}
+
+/* ---- homes (the where-people-live layer) ---- */
+
+static int home_weight(const src_t *s, OGRFeatureH f, int i_w, double *w, gr_error_t *err)
+{
+    *w = 1.0;
+    if (i_w < 0)
+        return 0;
+    if (!OGR_F_IsFieldSetAndNotNull(f, i_w))
+        return feature_error(err, GR_EINPUT, s, f, "home weight is blank");
+    *w = OGR_F_GetFieldAsDouble(f, i_w);
+    if (!isfinite(*w) || *w < 0)
+        return feature_error(err, GR_EINPUT, s, f, "home weight is negative or not a number");
+    return 0;
+}
+
+static int add_home(gr_homes_t *H, size_t *cap, double x, double y, double w, int64_t fid,
+                    gr_error_t *err)
+{
+    size_t c[4] = { *cap, *cap, *cap, *cap };
+    if (grow((void **)&H->x, sizeof *H->x, H->n + 1, &c[0]) ||
+        grow((void **)&H->y, sizeof *H->y, H->n + 1, &c[1]) ||
+        grow((void **)&H->weight, sizeof *H->weight, H->n + 1, &c[2]) ||
+        grow((void **)&H->fid, sizeof *H->fid, H->n + 1, &c[3]))
+        return gr_error_set(err, GR_ENOMEM, "out of memory reading homes");
+    *cap = c[0];
+    H->x[H->n] = x;
+    H->y[H->n] = y;
+    H->weight[H->n] = w;
+    H->fid[H->n++] = fid;
+    return 0;
+}
+
+static int homes_filter(const gr_config_t *cfg, src_t *s, gr_error_t *err)
+{
+    if (!cfg->homes_where[0])
+        return 0;
+    CPLErrorReset();
+    if (OGR_L_SetAttributeFilter(s->lyr, cfg->homes_where) != OGRERR_NONE)
+        return gr_error_set(err, GR_ECONFIG, "%s layer '%s': [homes] where '%.200s' is not a "
+                            "valid filter: %s", s->path, s->name, cfg->homes_where,
+                            CPLGetLastErrorMsg());
+    return 0;
+}
+
+/* Features are counted as they are read: the count of a filtered layer
+ * (or of an OSM file) would cost a whole extra pass. */
+static int load_homes(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
+                      gr_dataset_t *ds, gr_error_t *err)
+{
+    (void)gh;
+    int i_w, rc;
+    if ((rc = numeric_field(s, cfg->f_home_weight, cfg->f_home_weight[0] != '\0', &i_w, err)) ||
+        (rc = homes_filter(cfg, s, err)))
+        return rc;
+    gr_homes_t *H = &ds->homes;
+    size_t cap = 0;
+    OGR_L_ResetReading(s->lyr);
+    for (OGRFeatureH f; rc == 0 && (f = next_feature(s, &rc, err)); OGR_F_Destroy(f)) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(f);
+        double x, y, w;
+        if (!og || OGR_G_IsEmpty(og)) {
+            ds->stats.homes_empty++;
+            continue;
+        }
+        if (!(rc = resident_xy(s, f, og, &x, &y, err)) &&
+            !(rc = home_weight(s, f, i_w, &w, err)))
+            rc = add_home(H, &cap, x, y, w, (int64_t)OGR_F_GetFID(f), err);
+    }
+    if (rc == 0 && H->n == 0)
+        rc = gr_error_set(err, GR_EINPUT, "%s layer '%s': no home has a location%s", s->path,
+                          s->name, cfg->homes_where[0] ? " (or matches [homes] where)" : "");
     return rc;
 }
 
@@ -941,12 +1047,12 @@ int gr_load_dataset(const gr_config_t *cfg, GEOSContextHandle_t gh, gr_dataset_t
 {
     const gr_layer_spec_t *specs[] = { &cfg->wards, &cfg->paths, &cfg->greenspaces,
                                        cfg->access_points.path[0] ? &cfg->access_points : NULL,
-                                       &cfg->residents };
+                                       &cfg->residents, cfg->homes.path[0] ? &cfg->homes : NULL };
     static const char *const roles[] = { "wards", "paths", "greenspaces", "access points",
-                                         "residents" };
+                                         "residents", "homes" };
     static const layer_loader_fn fns[] = { load_wards, load_paths_adapter, load_sites,
-                                           load_access, load_residents };
-    return load_layers(cfg, cfg->target_crs, gh, 5, specs, roles, fns, false, out, err);
+                                           load_access, load_residents, load_homes };
+    return load_layers(cfg, cfg->target_crs, gh, 6, specs, roles, fns, false, out, err);
 }
 
 int gr_load_candidates(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *sites,
@@ -1001,10 +1107,25 @@ void gr_dataset_free(gr_dataset_t *ds, GEOSContextHandle_t gh)
     free(ds->access.x);
     free(ds->access.y);
     free(ds->access.site);
-    free(ds->residents.x);
-    free(ds->residents.y);
-    free(ds->residents.pop);
-    free(ds->residents.no_car_share);
-    free(ds->residents.fid);
+    gr_residents_clear(&ds->residents, gh);
+    free(ds->homes.x);
+    free(ds->homes.y);
+    free(ds->homes.weight);
+    free(ds->homes.fid);
     free(ds);
+}
+
+void gr_residents_clear(gr_residents_t *r, GEOSContextHandle_t gh)
+{
+    for (uint32_t i = 0; r->zone && i < r->n; i++)
+        if (r->zone[i])
+            GEOSGeom_destroy_r(gh, r->zone[i]);
+    free(r->zone);
+    free(r->x);
+    free(r->y);
+    free(r->pop);
+    free(r->no_car_share);
+    free(r->fid);
+    free(r->home_fid);
+    memset(r, 0, sizeof *r);
 }

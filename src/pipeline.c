@@ -155,6 +155,24 @@ static int locate_residents(gr_run_t *run, gr_error_t *err)
     return 0;
 }
 
+/* Residents given as zones become people at their homes. */
+static int stage_homes(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *err)
+{
+    gr_dataset_t *ds = run->ds;
+    gr_residents_t spread;
+    int rc = gr_dasymetric_spread(&ds->residents, &ds->homes, run->gh, &spread, &run->dasy, err);
+    if (rc)
+        return rc;
+    gr_residents_clear(&ds->residents, run->gh);
+    ds->residents = spread;
+    run->has_homes = true;
+    const gr_dasymetric_stats_t *d = &run->dasy;
+    progress(pf, pc, "homes: %u zones spread over %u of %u homes (%u outside every zone); "
+             "%u zones without a home kept at one point", d->zones_spread, d->homes_peopled,
+             d->homes, d->homes - d->homes_in_zones, d->zones_without_homes);
+    return 0;
+}
+
 static int stage_network(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *err)
 {
     double t0 = gr_now_s();
@@ -244,6 +262,8 @@ int gr_run_compute(const gr_config_t *cfg, gr_progress_fn pf, void *pc, gr_run_t
     double t0 = gr_now_s();
     progress(pf, pc, "loading layers");
     rc = gr_load_dataset(&run->cfg, run->gh, &run->ds, err);
+    if (!rc && run->cfg.homes.path[0])
+        rc = stage_homes(run, pf, pc, err);
     run->phase_s[GR_PHASE_LOAD] = gr_now_s() - t0;
     if (!rc) {
         progress(pf, pc, "loaded %u wards, %u path lines, %u sites, %u residents (CRS %s)",

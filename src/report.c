@@ -319,6 +319,17 @@ static int changes_table(const gr_run_t *run, const gr_targets_t *tg, const gr_h
 
 /* ---- notes on the data ---- */
 
+/* Residents given as zones and spread over homes (dasymetric). */
+static void homes_note(const gr_run_t *run, char *note)
+{
+    const gr_dasymetric_stats_t *d = &run->dasy;
+    snprintf(note, 256, "Residents were given as %u zones and spread over the %u homes inside "
+             "them (%s); %u zones (%.0f people) have no home and stay at one point; %u homes "
+             "outside every zone are ignored.", d->zones, d->homes_in_zones,
+             run->cfg.f_home_weight[0] ? "weighted by their weight field" : "equally",
+             d->zones_without_homes, d->pop_without_homes, d->homes - d->homes_in_zones);
+}
+
 static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[][256], int *n)
 {
     const gr_load_stats_t *s = &run->ds->stats;
@@ -340,6 +351,8 @@ static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[]
     if (s->sites_repaired + s->wards_repaired)
         snprintf(notes[(*n)++], 256, "%u invalid site and %u invalid ward polygons were repaired "
                  "(GEOS MakeValid).", s->sites_repaired, s->wards_repaired);
+    if (run->has_homes)
+        homes_note(run, notes[(*n)++]);
     if (isnan(tg->lowcar_threshold))
         snprintf(notes[(*n)++], 256, "No resident carries a no-car share, so low-car zones cannot "
                  "be identified.");

@@ -13,26 +13,35 @@ struct gr_wardindex {
 int gr_wardindex_build(const gr_wards_t *wards, GEOSContextHandle_t gh, gr_wardindex_t **out,
                        gr_error_t *err)
 {
+    return gr_wardindex_build_geoms(wards->geom, wards->n, gh, out, err);
+}
+
+int gr_wardindex_build_geoms(GEOSGeometry *const *geom, uint32_t n, GEOSContextHandle_t gh,
+                             gr_wardindex_t **out, gr_error_t *err)
+{
     *out = NULL;
     gr_wardindex_t *wi = calloc(1, sizeof *wi);
     if (!wi)
         return gr_error_set(err, GR_ENOMEM, "out of memory");
     wi->gh = gh;
-    wi->prep = calloc((size_t)wards->n + 1, sizeof *wi->prep);
-    wi->ids = malloc((size_t)wards->n * sizeof *wi->ids + 1);
+    wi->prep = calloc((size_t)n + 1, sizeof *wi->prep);
+    wi->ids = malloc((size_t)n * sizeof *wi->ids + 1);
     wi->tree = GEOSSTRtree_create_r(gh, 10);
     if (!wi->prep || !wi->ids || !wi->tree) {
         gr_wardindex_free(wi);
-        return gr_error_set(err, GR_ENOMEM, "out of memory building the ward index");
+        return gr_error_set(err, GR_ENOMEM, "out of memory building a polygon index");
     }
-    for (uint32_t i = 0; i < wards->n; i++, wi->n++) {
+    for (uint32_t i = 0; i < n; i++, wi->n++) {
         wi->ids[i] = i;
-        wi->prep[i] = GEOSPrepare_r(gh, wards->geom[i]);
+        if (!geom[i])
+            continue;
+        wi->prep[i] = GEOSPrepare_r(gh, geom[i]);
         if (!wi->prep[i]) {
             gr_wardindex_free(wi);
-            return gr_error_set(err, GR_EGEOM, "cannot prepare ward %u for point-in-polygon", i);
+            return gr_error_set(err, GR_EGEOM, "cannot prepare polygon %u for point-in-polygon",
+                                i);
         }
-        GEOSSTRtree_insert_r(gh, wi->tree, wards->geom[i], &wi->ids[i]);
+        GEOSSTRtree_insert_r(gh, wi->tree, geom[i], &wi->ids[i]);
     }
     *out = wi;
     return 0;
@@ -43,7 +52,8 @@ void gr_wardindex_free(gr_wardindex_t *wi)
     if (!wi)
         return;
     for (uint32_t i = 0; i < wi->n; i++)
-        GEOSPreparedGeom_destroy_r(wi->gh, wi->prep[i]);
+        if (wi->prep[i])
+            GEOSPreparedGeom_destroy_r(wi->gh, wi->prep[i]);
     if (wi->tree)
         GEOSSTRtree_destroy_r(wi->gh, wi->tree);
     free(wi->prep);

@@ -78,6 +78,9 @@ typedef struct {
 
 typedef struct {
     gr_layer_spec_t wards, paths, greenspaces, access_points, residents;
+    /* optional where-people-live layer: residents given as zones are spread
+     * over the homes inside them (empty path: zones stay at one point) */
+    gr_layer_spec_t homes;
 
     /* field names in the input layers */
     char f_ward_code[GR_NAME_MAX], f_ward_name[GR_NAME_MAX], f_nbhd[GR_NAME_MAX];
@@ -85,6 +88,8 @@ typedef struct {
     char f_site_id[GR_NAME_MAX], f_function[GR_NAME_MAX], f_play_class[GR_NAME_MAX];
     char f_access_site_id[GR_NAME_MAX];
     char f_population[GR_NAME_MAX], f_no_car_share[GR_NAME_MAX];
+    char f_home_weight[GR_NAME_MAX];   /* empty: every home weighs the same */
+    char homes_where[GR_LIST_MAX];     /* OGR attribute filter on homes; empty: all */
 
     /* network */
     char unwalkable[GR_LIST_MAX];   /* comma-separated highway values */

@@ -44,14 +44,27 @@ typedef struct {
 } gr_access_t;
 
 /* Resident points (zones are taken at a point on their surface).
- * no_car_share is NaN where unknown. */
+ * no_car_share is NaN where unknown. fid is the resident feature's (the
+ * zone's, when a zone was spread over homes); home_fid the home feature the
+ * point stands for, or -1. zone holds a zone's polygon in the run CRS when
+ * a homes layer is configured (NULL for point residents; else NULL array):
+ * the dasymetric stage consumes it. */
 typedef struct {
     uint32_t n;
     double *x, *y;
     double *pop;
     float *no_car_share;
-    int64_t *fid;
+    int64_t *fid, *home_fid;
+    GEOSGeometry **zone;
 } gr_residents_t;
+
+/* Homes (the where-people-live layer): points, or polygons at a point on
+ * their surface, with a weight >= 0 (1 without a weight field). */
+typedef struct {
+    uint32_t n;
+    double *x, *y, *weight;
+    int64_t *fid;
+} gr_homes_t;
 
 /* What the loader skipped or repaired, for the run summary. */
 typedef struct {
@@ -63,6 +76,8 @@ typedef struct {
     uint32_t residents_empty;
     uint32_t residents_zero_pop;   /* kept, weigh nothing */
     uint32_t wards_repaired;
+    uint32_t zones_repaired;       /* invalid resident zones made valid */
+    uint32_t homes_empty;          /* homes without geometry, skipped */
 } gr_load_stats_t;
 
 typedef struct {
@@ -71,6 +86,7 @@ typedef struct {
     gr_sites_t sites;
     gr_access_t access;
     gr_residents_t residents;
+    gr_homes_t homes;              /* n 0 without a homes layer */
     char crs_def[GR_PATH_MAX];     /* the run CRS as chosen or configured */
     bool is_candidates;            /* what-if sites: Points too, fields optional */
     gr_load_stats_t stats;
@@ -98,5 +114,9 @@ int gr_load_candidates(const gr_config_t *cfg, const char *crs_def, const gr_lay
  * (*out)->paths, in the run CRS crs_def. Caller frees with gr_dataset_free. */
 int gr_load_new_paths(const gr_config_t *cfg, const char *crs_def, const gr_layer_spec_t *paths,
                       GEOSContextHandle_t gh, gr_dataset_t **out, gr_error_t *err);
+
+/* Frees the residents' arrays and zone polygons and zeroes *r (the struct
+ * itself is the caller's). */
+void gr_residents_clear(gr_residents_t *r, GEOSContextHandle_t gh);
 
 #endif

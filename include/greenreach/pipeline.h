@@ -1,14 +1,17 @@
-/* pipeline.h - one whole run: load, graph, snap, entrances, one search per
- * site category, per-resident distances, ward coverage.
+/* pipeline.h - one whole run: load, spread zones over homes (when a homes
+ * layer is given), graph, snap, entrances, one search per site category,
+ * per-resident distances, ward coverage.
  * Owns: the GEOS context and every stage's output (gr_run_free).
  * Needs: every stage module; it is the only place they meet. */
 #ifndef GR_PIPELINE_H
 #define GR_PIPELINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <geos_c.h>
 #include "greenreach/config.h"
 #include "greenreach/coverage.h"
+#include "greenreach/dasymetric.h"
 #include "greenreach/entrance.h"
 #include "greenreach/graph.h"
 #include "greenreach/load.h"
@@ -39,6 +42,8 @@ typedef struct {
     gr_config_t cfg;
     GEOSContextHandle_t gh;
     gr_dataset_t *ds;
+    bool has_homes;              /* residents' zones were spread over homes */
+    gr_dasymetric_stats_t dasy;
     gr_graph_t *g;
     gr_segindex_t *idx;
     gr_entrances_t *ent;
