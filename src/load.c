@@ -951,6 +951,9 @@ static int load_homes(const gr_config_t *cfg, src_t *s, GEOSContextHandle_t gh,
     if ((rc = numeric_field(s, cfg->f_home_weight, cfg->f_home_weight[0] != '\0', &i_w, err)) ||
         (rc = homes_filter(cfg, s, err)))
         return rc;
+    /* a filter may name any field: skipping fields only without one */
+    if (!cfg->homes_where[0])
+        read_only_fields(s, &i_w, 1);
     gr_homes_t *H = &ds->homes;
     size_t cap = 0;
     OGR_L_ResetReading(s->lyr);
