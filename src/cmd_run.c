@@ -100,6 +100,8 @@ static void print_headline(const gr_run_t *run, const gr_targets_t *tg, const ch
 {
     const gr_coverage_t *cv = run->cats[0].cov;
     printf("%.0f residents in %u wards\n", cv->pop[cv->n_wards], cv->n_wards);
+    if (run->cfg.walk_mode == GR_WALK_STRAIGHT)
+        printf("distances in a straight line to the nearest site ([walk] mode = straight)\n");
     for (int i = 0; i < tg->n; i++) {
         const gr_target_result_t *r = &tg->res[i];
         const gr_measure_t *m = &r->area;

@@ -196,9 +196,9 @@ double gr_category_max_m(const gr_category_t *c)
 }
 
 bool gr_category_has_site(const gr_category_t *c, const char *function,
-                          const char *play_class)
+                          const char *play_class, double area_m2)
 {
-    if (!gr_list_contains(c->functions, function))
+    if (area_m2 < c->min_area_m2 || !gr_list_contains(c->functions, function))
         return false;
     if (!c->play_classes[0])
         return true;
@@ -261,7 +261,7 @@ typedef struct {
     char joined[2 * GR_LIST_MAX];
 } ini_ctx_t;
 
-typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS } key_kind_t;
+typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS, K_WALK_MODE, K_BOOL } key_kind_t;
 
 typedef struct {
     const char *section, *key;
@@ -302,7 +302,9 @@ static const key_spec_t keys[] = {
     D("network", "snap_max_m", snap_max_m, K_POS_DOUBLE),
     D("walk", "speed_kmh", speed_kmh, K_POS_DOUBLE),
     D("walk", "thresholds_min", threshold_min, K_THRESHOLDS),
+    D("walk", "mode", walk_mode, K_WALK_MODE),
     S("output", "dir", out_dir), S("output", "crs", target_crs),
+    D("output", "compare_straight", compare_straight, K_BOOL),
 };
 
 static int parse_double(const char *s, double *out)
@@ -370,6 +372,13 @@ static int set_category_key(ini_ctx_t *c, gr_category_t *cat, const char *key,
         return COPY(cat->play_classes, value) >= (int)sizeof cat->play_classes
                    ? too_long(c, key, sizeof cat->play_classes)
                    : 0;
+    if (strcmp(key, "min_area_m2") == 0) {
+        double v;
+        if (parse_double(value, &v) || v < 0)
+            return bad_value(c, key, value, "a non-negative number of square metres");
+        cat->min_area_m2 = v;
+        return 0;
+    }
     if (strcmp(key, "thresholds_min") == 0 || strcmp(key, "thresholds_m") == 0) {
         cat->is_thr_minutes = strcmp(key, "thresholds_min") == 0;
         return parse_values(cat->thr_value, &cat->n_thr, value, c->msg, sizeof c->msg);
@@ -415,6 +424,17 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
     case K_THRESHOLDS:
         return parse_values(c->cfg->threshold_min, &c->cfg->n_thresholds, value, c->msg,
                             sizeof c->msg);
+    case K_WALK_MODE:
+        if (strcmp(value, "network") != 0 && strcmp(value, "straight") != 0)
+            return bad_value(c, k->key, value, "network or straight");
+        *(gr_walk_mode_t *)base = strcmp(value, "network") == 0 ? GR_WALK_NETWORK
+                                                                 : GR_WALK_STRAIGHT;
+        return 0;
+    case K_BOOL:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            return bad_value(c, k->key, value, "true or false");
+        *(bool *)base = strcmp(value, "true") == 0;
+        return 0;
     case K_POS_DOUBLE:
     case K_NONNEG_DOUBLE:
         if (parse_double(value, &v) || v < 0 || (k->kind == K_POS_DOUBLE && v == 0)) {

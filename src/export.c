@@ -381,6 +381,13 @@ int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
     summary_input(f, "homes", &cfg->homes);
     fprintf(f, "crs = %s\nspeed_kmh = %g\nsnap_max_m = %g\njoin_tolerance_m = %g\n",
             run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m, cfg->join_tol_m);
+    fprintf(f, "walk.mode = %s\ncompare_straight = %s\n",
+            cfg->walk_mode == GR_WALK_STRAIGHT ? "straight" : "network",
+            cfg->compare_straight ? "true" : "false");
+    for (int c = 0; c < run->n_cats; c++)
+        if (run->cats[c].cat->min_area_m2 > 0.0)
+            fprintf(f, "min_area_m2.%s = %g\n", run->cats[c].cat->name,
+                    run->cats[c].cat->min_area_m2);
     for (int c = 0; c < run->n_cats; c++)
         for (int t = 0; t < run->cats[c].cat->n_thr; t++)
             fprintf(f, "threshold.%s = %s = %.0f m\n", run->cats[c].cat->name,

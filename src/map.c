@@ -118,7 +118,7 @@ static void draw_sites(cairo_t *cr, const frame_t *f, const gr_run_t *run, int c
     const gr_category_t *c = &run->cfg.categories[cat];
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     for (uint32_t i = 0; i < s->n; i++) {
-        if (!gr_category_has_site(c, s->function[i], s->play_class[i]))
+        if (!gr_category_has_site(c, s->function[i], s->play_class[i], s->area_m2[i]))
             continue;
         cairo_new_path(cr);
         polygon_path(cr, f, run->gh, s->geom[i]);

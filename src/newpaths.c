@@ -337,7 +337,7 @@ static int add_seed(repair_t *rp, uint32_t node, float d)
 static bool site_in_category(const gr_run_t *run, int cat, uint32_t site)
 {
     return gr_category_has_site(run->cats[cat].cat, run->ds->sites.function[site],
-                                run->ds->sites.play_class[site]);
+                                run->ds->sites.play_class[site], run->ds->sites.area_m2[site]);
 }
 
 /* Seeds: the graph's distances where new links join it (at nodes, or

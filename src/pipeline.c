@@ -10,6 +10,7 @@
 #include "greenreach/parallel.h"
 #include "greenreach/search.h"
 #include "greenreach/snap.h"
+#include "greenreach/straight.h"
 #include "greenreach/wardindex.h"
 
 const char *const gr_phase_names[GR_PHASE_COUNT] = {
@@ -93,7 +94,7 @@ static gr_source_t *category_sources(const gr_run_t *run, gr_cat_result_t *cr, u
         return NULL;
     for (uint32_t s = 0; s < e->n_sites; s++) {
         if (!gr_category_has_site(cr->cat, run->ds->sites.function[s],
-                                  run->ds->sites.play_class[s]))
+                                  run->ds->sites.play_class[s], run->ds->sites.area_m2[s]))
             continue;
         cr->n_sites++;
         cr->n_sites_unreached += e->site_kind[s] == GR_ENTRY_NONE;
@@ -135,6 +136,35 @@ static int search_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
         cr->res_site[i] = site;
     }
     return 0;
+}
+
+/* Straight-line distances: they replace the network ones in straight
+ * mode (which then become the comparison), or are the comparison. */
+static int straight_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
+{
+    const gr_residents_t *R = &run->ds->residents;
+    float *d = malloc((size_t)R->n * sizeof *d + 1);
+    uint32_t *site = malloc((size_t)R->n * sizeof *site + 1);
+    int rc = (!d || !site) ? gr_error_set(err, GR_ENOMEM, "out of memory for category %s",
+                                          cr->cat->name)
+                           : gr_straight_distances(run->gh, &run->ds->sites, cr->cat, R->x, R->y,
+                                                   R->n, (float)gr_category_max_m(cr->cat), d,
+                                                   site, err);
+    if (!rc && run->cfg.walk_mode == GR_WALK_STRAIGHT) {
+        float *t = cr->res_dist_m;
+        cr->res_dist_m = d;
+        d = t;
+        uint32_t *u = cr->res_site;
+        cr->res_site = site;
+        site = u;
+    }
+    if (!rc && run->cfg.compare_straight) {
+        cr->cmp_dist_m = d;
+        d = NULL;
+    }
+    free(d);
+    free(site);
+    return rc;
 }
 
 static int locate_residents(gr_run_t *run, gr_error_t *err)
@@ -222,7 +252,10 @@ static int stage_search(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *
         rc = job->rc[c];
         if (rc)
             *err = job->err[c];
-        else
+        /* after the threads: the run's one GEOS context is not shared */
+        else if (run->cfg.walk_mode == GR_WALK_STRAIGHT || run->cfg.compare_straight)
+            rc = straight_category(run, &run->cats[c], err);
+        if (!rc)
             progress(pf, pc, "search %s: %u sites, %u entrances", run->cats[c].cat->name,
                      run->cats[c].n_sites, run->cats[c].n_sources);
     }
@@ -288,6 +321,7 @@ void gr_run_free(gr_run_t *run)
     for (int c = 0; c < run->n_cats; c++) {
         free(run->cats[c].res_dist_m);
         free(run->cats[c].res_site);
+        free(run->cats[c].cmp_dist_m);
         gr_field_free(run->cats[c].field);
         gr_coverage_free(run->cats[c].cov);
     }

@@ -317,6 +317,44 @@ static int changes_table(const gr_run_t *run, const gr_targets_t *tg, const gr_h
     return 0;
 }
 
+/* ---- walked against straight-line shares ---- */
+
+/* With compare_straight: each evaluated coverage target's area-wide share
+ * walked and straight, and the gap buffer-based figures overstate by. */
+static int compare_table(const gr_run_t *run, const gr_targets_t *tg, table_t *t)
+{
+    static const char *const head[] = { "Target", "Threshold", "Walked", "Straight line",
+                                        "Gap (points)" };
+    bool is_straight = run->cfg.walk_mode == GR_WALK_STRAIGHT;
+    t->n_cols = 5;
+    for (int c = 0; c < t->n_cols; c++)
+        snprintf(t->head[c], sizeof t->head[c], "%s", head[c]);
+    for (int i = 0; run->cfg.compare_straight && i < tg->n; i++) {
+        const gr_target_result_t *r = &tg->res[i];
+        int cat = gr_config_category(&run->cfg, r->target->category);
+        double other = gr_targets_area_share(run, tg, r, run->cats[cat].cmp_dist_m);
+        if (isnan(other))
+            continue;
+        double walked = is_straight ? other : r->area.share;
+        double straight = is_straight ? r->area.share : other;
+        int row = table_row(t);
+        if (row < 0)
+            return -1;
+        char (*c)[256] = t->cells[row];
+        snprintf(c[0], 256, "%s", r->target->id);
+        snprintf(c[1], 256, "%s", r->target->threshold);
+        snprintf(c[2], 256, "%.1f%%", 100.0 * walked);
+        snprintf(c[3], 256, "%.1f%%", 100.0 * straight);
+        snprintf(c[4], 256, "%+.1f", 100.0 * (straight - walked));
+    }
+    return 0;
+}
+
+static const char *const compare_intro =
+    "The same targets measured both ways: walked along paths to an entrance, and in a straight "
+    "line to the nearest site boundary as buffer-based figures measure it. The gap is how much "
+    "a buffer overstates access.";
+
 /* ---- notes on the data ---- */
 
 /* Residents given as zones and spread over homes (dasymetric). */
@@ -328,6 +366,21 @@ static void homes_note(const gr_run_t *run, char *note)
              "outside every zone are ignored.", d->zones, d->homes_in_zones,
              run->cfg.f_home_weight[0] ? "weighted by their weight field" : "equally",
              d->zones_without_homes, d->pop_without_homes, d->homes - d->homes_in_zones);
+}
+
+/* One note naming every category that counts only sites of a least size. */
+static void tier_note(const gr_run_t *run, char *out, size_t n)
+{
+    size_t k = 0;
+    for (int c = 0; c < run->n_cats && k < n; c++) {
+        const gr_category_t *cat = run->cats[c].cat;
+        if (cat->min_area_m2 > 0.0)
+            k += (size_t)snprintf(out + k, n - k, "%s%s: sites of at least %g ha",
+                                  k ? "; " : "Size tiers (site area in the working CRS): ",
+                                  cat->name, cat->min_area_m2 / 1e4);
+    }
+    if (k && k < n)
+        snprintf(out + k, n - k, ".");
 }
 
 static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[][256], int *n)
@@ -353,6 +406,8 @@ static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[]
                  "(GEOS MakeValid).", s->sites_repaired, s->wards_repaired);
     if (run->has_homes)
         homes_note(run, notes[(*n)++]);
+    tier_note(run, notes[*n], 256);
+    *n += notes[*n][0] != '\0';
     if (isnan(tg->lowcar_threshold))
         snprintf(notes[(*n)++], 256, "No resident carries a no-car share, so low-car zones cannot "
                  "be identified.");
@@ -401,7 +456,7 @@ static int write_map_files(const maps_t *m, const char *dir, gr_error_t *err)
 /* ---- the two documents ---- */
 
 typedef struct {
-    table_t headline, wards, nbhds, changes;
+    table_t headline, wards, nbhds, changes, compare;
     bool has_history;
     char notes[GR_MAX_CATEGORIES + 8][256];
     int n_notes;
@@ -414,6 +469,7 @@ static void content_free(content_t *c)
     table_free(&c->wards);
     table_free(&c->nbhds);
     table_free(&c->changes);
+    table_free(&c->compare);
 }
 
 static int build_content(const gr_run_t *run, const gr_targets_t *tg, const gr_history_t *prev,
@@ -425,7 +481,7 @@ static int build_content(const gr_run_t *run, const gr_targets_t *tg, const gr_h
     data_notes(run, tg, c->notes, &c->n_notes);
     if (headline_table(tg, &c->headline) || area_table(run, tg, false, &c->wards) ||
         (tg->n_nbhd && area_table(run, tg, true, &c->nbhds)) ||
-        changes_table(run, tg, prev, &c->changes))
+        changes_table(run, tg, prev, &c->changes) || compare_table(run, tg, &c->compare))
         return -1;
     c->has_history = prev != NULL;
     return 0;
@@ -437,9 +493,14 @@ static void run_facts(FILE *f, const gr_run_t *run, const content_t *c, bool is_
     fprintf(f, is_html ? "<p class=\"facts\">" : "");
     fprintf(f, "Generated %s by greenreach %s. Inputs: wards %s, paths %s, green spaces %s, "
                "residents %s. CRS %s; walking speed %g km/h; residents snapped to paths within "
-               "%g m. Distances are walked along the path network to site entrances.",
+               "%g m. %s",
             c->when, GR_VERSION, cfg->wards.path, cfg->paths.path, cfg->greenspaces.path,
-            cfg->residents.path, run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m);
+            cfg->residents.path, run->ds->crs_def, cfg->speed_kmh, cfg->snap_max_m,
+            cfg->walk_mode == GR_WALK_STRAIGHT
+                ? "Distances are straight lines to the nearest site (0 inside it), as "
+                  "buffer-based figures measure them ([walk] mode = straight): walking "
+                  "distances are longer."
+                : "Distances are walked along the path network to site entrances.");
     fputs(is_html ? "</p>\n" : "\n\n", f);
 }
 
@@ -459,6 +520,10 @@ static void write_md(FILE *f, const gr_run_t *run, const content_t *c)
     run_facts(f, run, c, false);
     fputs("## Targets\n\n", f);
     md_table(f, &c->headline);
+    if (c->compare.n_rows) {
+        fprintf(f, "## Walked and straight-line shares\n\n%s\n\n", compare_intro);
+        md_table(f, &c->compare);
+    }
     fprintf(f, "## Since the last run\n\n%s\n\n", changes_intro(c));
     if (c->changes.n_rows)
         md_table(f, &c->changes);
@@ -492,6 +557,10 @@ static void write_html(FILE *f, const gr_run_t *run, const content_t *c, const m
     run_facts(f, run, c, true);
     fputs("<h2>Targets</h2>\n", f);
     html_table(f, &c->headline);
+    if (c->compare.n_rows) {
+        fprintf(f, "<h2>Walked and straight-line shares</h2>\n<p>%s</p>\n", compare_intro);
+        html_table(f, &c->compare);
+    }
     fprintf(f, "<h2>Since the last run</h2>\n<p>%s</p>\n", changes_intro(c));
     if (c->changes.n_rows)
         html_table(f, &c->changes);

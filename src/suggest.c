@@ -132,6 +132,9 @@ static int cover_sets(gr_whatif_t *w, const gr_candidates_t *c, cover_t *cv,
         gr_entry_kind_t kind;
         float link_m;
         cv->set_off[i] = cv->n_set;
+        /* a candidate smaller than a size tier cannot serve it */
+        if (c->ds->sites.area_m2[i] < gr_whatif_run(w)->cats[cv->cat].cat->min_area_m2)
+            continue;
         rc = gr_whatif_entrances(w, c, i, false, &src, &n_src, &kind, &link_m, err);
         if (rc || kind == GR_ENTRY_NONE) {
             s->n_unreached += !rc;

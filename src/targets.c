@@ -157,10 +157,24 @@ static const char *coverage_gap(const gr_run_t *run, const gr_targets_t *t,
         return "no car-ownership data (no_car_share) for any resident";
     if (run->cats[c].n_sites > 0)
         return NULL;
-    for (uint32_t s = 0; r->cat->play_classes[0] && s < run->ds->sites.n; s++)
-        if (gr_list_contains(r->cat->functions, run->ds->sites.function[s]))
+    for (uint32_t s = 0; s < run->ds->sites.n; s++) {
+        if (!gr_list_contains(r->cat->functions, run->ds->sites.function[s]))
+            continue;
+        if (r->cat->play_classes[0])
             return "play sites carry no play_class (LAP/LEAP/NEAP) in the data";
+        /* a size tier no site is large enough for is an answer: nobody is served */
+        if (r->cat->min_area_m2 > 0.0)
+            return NULL;
+    }
     return "the data has no sites of this category";
+}
+
+/* True when resident i counts towards coverage target r. */
+static bool is_counted(const gr_run_t *run, const gr_targets_t *t, const gr_target_result_t *r,
+                       uint32_t i)
+{
+    return run->res_ward[i] != GR_NONE &&
+           (r->target->population != GR_POP_LOWCAR || t->res_lowcar[i]);
 }
 
 static void eval_coverage(const gr_run_t *run, const gr_targets_t *t, gr_target_result_t *r, int c)
@@ -172,10 +186,9 @@ static void eval_coverage(const gr_run_t *run, const gr_targets_t *t, gr_target_
     }
     const gr_residents_t *R = &run->ds->residents;
     const float *dist = run->cats[c].res_dist_m;
-    bool is_lowcar = r->target->population == GR_POP_LOWCAR;
     for (uint32_t i = 0; i < R->n; i++) {
         uint32_t w = run->res_ward[i];
-        if (w == GR_NONE || (is_lowcar && !t->res_lowcar[i]))
+        if (!is_counted(run, t, r, i))
             continue;
         r->ward[w].pop += R->pop[i];
         if (dist[i] <= r->thr_m)
@@ -196,7 +209,7 @@ static int count_sites(const gr_run_t *run, gr_target_result_t *r)
     const gr_sites_t *S = &run->ds->sites;
     const gr_wards_t *W = &run->ds->wards;
     for (uint32_t s = 0; s < S->n; s++) {
-        if (!gr_category_has_site(r->cat, S->function[s], S->play_class[s]) ||
+        if (!gr_category_has_site(r->cat, S->function[s], S->play_class[s], S->area_m2[s]) ||
             S->area_m2[s] < r->target->min_area_m2)
             continue;
         const GEOSPreparedGeometry *p = GEOSPrepare_r(gh, S->geom[s]);
@@ -342,4 +355,17 @@ int gr_targets_missed(const gr_targets_t *t)
     for (int i = 0; i < t->n; i++)
         n += t->res[i].area.verdict == GR_VERDICT_MISSED;
     return n;
+}
+
+double gr_targets_area_share(const gr_run_t *run, const gr_targets_t *t,
+                             const gr_target_result_t *r, const float *dist_m)
+{
+    if (r->target->kind != GR_TARGET_COVERAGE || r->area.verdict == GR_VERDICT_NOT_EVALUATED ||
+        !(r->area.pop > 0.0))
+        return NAN;
+    double within = 0.0;
+    for (uint32_t i = 0; i < run->ds->residents.n; i++)
+        if (is_counted(run, t, r, i) && dist_m[i] <= r->thr_m)
+            within += run->ds->residents.pop[i];
+    return within / r->area.pop;
 }

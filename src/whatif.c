@@ -247,6 +247,9 @@ static double graph_extent(const gr_graph_t *g)
 int gr_whatif_new(const gr_run_t *run, gr_whatif_t **out, gr_error_t *err)
 {
     *out = NULL;
+    if (run->cfg.walk_mode == GR_WALK_STRAIGHT)
+        return gr_error_set(err, GR_ECONFIG, "what-if answers in walked distances: set "
+                            "[walk] mode = network");
     gr_whatif_t *w = calloc(1, sizeof *w);
     if (!w)
         return gr_error_set(err, GR_ENOMEM, "out of memory for what-if");
@@ -421,7 +424,7 @@ int gr_whatif_site(gr_whatif_t *w, const gr_candidates_t *c, uint32_t i, const c
                                  err);
     for (int cat = 0; !rc && cat < w->run->n_cats; cat++) {
         const gr_cat_result_t *cr = &w->run->cats[cat];
-        if (gr_category_has_site(cr->cat, fn, pc))
+        if (gr_category_has_site(cr->cat, fn, pc, S->area_m2[i]))
             rc = gr_whatif_search(w, cat, src, r->n_entrances, cr->field->cutoff_m,
                                   &r->eff[r->n_eff++], err);
     }

@@ -28,7 +28,10 @@ typedef struct {
 } gr_layer_spec_t;
 
 /* A site category: a name, the comma-separated site functions in it, an
- * optional play_class filter, and its distance thresholds. Function values
+ * optional play_class filter, an optional minimum site area (size-and-
+ * distance tiers such as Natural England's "2 ha within 300 m": only sites
+ * at least min_area_m2 large, measured in the run's metric CRS, count),
+ * and its distance thresholds. Function values
  * are compared after normalising (lower case, runs of non-alphanumerics
  * become one underscore), so "Public Park Or Garden" matches
  * public_park_or_garden. Thresholds are given in minutes (at the walking
@@ -39,6 +42,7 @@ typedef struct {
     char name[GR_NAME_MAX];
     char functions[GR_LIST_MAX];
     char play_classes[GR_NAME_MAX];     /* empty: any class */
+    double min_area_m2;                 /* 0: any size */
     int n_thr;
     double thr_value[GR_MAX_THRESHOLDS];
     bool is_thr_minutes;
@@ -76,6 +80,11 @@ typedef struct {
     char wards[GR_LIST_MAX];
 } gr_nbhd_map_t;
 
+/* How a resident's distance to a category is measured: walked along the
+ * network to an entrance (the answer), or straight to the nearest site
+ * polygon (0 inside), as buffer-based official figures measure it. */
+typedef enum { GR_WALK_NETWORK, GR_WALK_STRAIGHT } gr_walk_mode_t;
+
 typedef struct {
     gr_layer_spec_t wards, paths, greenspaces, access_points, residents;
     /* optional where-people-live layer: residents given as zones are spread
@@ -99,6 +108,7 @@ typedef struct {
 
     /* walking */
     double speed_kmh;
+    gr_walk_mode_t walk_mode;
     int n_thresholds;
     double threshold_min[GR_MAX_THRESHOLDS];
 
@@ -117,6 +127,9 @@ typedef struct {
 
     char target_crs[GR_NAME_MAX];   /* empty: chosen from the data */
     char out_dir[GR_PATH_MAX];
+    /* also measure the other way (straight in network mode and back), so
+     * the report can set both shares of every coverage target side by side */
+    bool compare_straight;
 } gr_config_t;
 
 /* Fills cfg with the shipped defaults (bundled Rutland data, 4.8 km/h,
@@ -144,10 +157,11 @@ int gr_config_category(const gr_config_t *cfg, const char *name);
 /* Largest threshold of category c in metres: its search cut-off. */
 double gr_category_max_m(const gr_category_t *c);
 
-/* True when a site with this (normalised) function and play class (as
- * read; may be "") belongs to category c. */
+/* True when a site with this (normalised) function, play class (as
+ * read; may be "") and area (m², run CRS; 0 for a point) belongs to
+ * category c: a site exactly min_area_m2 large counts. */
 bool gr_category_has_site(const gr_category_t *c, const char *function,
-                          const char *play_class);
+                          const char *play_class, double area_m2);
 
 /* Writes the normalised form of a site function into out (size n). */
 void gr_normalise_function(const char *in, char *out, size_t n);

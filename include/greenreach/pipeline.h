@@ -33,8 +33,12 @@ typedef struct {
     uint32_t n_sites;            /* sites of this category */
     uint32_t n_sites_unreached;  /* of which no path reaches */
     uint32_t n_sources;
-    float *res_dist_m;           /* per resident: path + offsets; INFINITY */
+    float *res_dist_m;           /* per resident: path + offsets, or straight
+                                    to the site in [walk] mode = straight;
+                                    INFINITY beyond the largest threshold */
     uint32_t *res_site;          /* per resident: nearest site or GR_NONE */
+    float *cmp_dist_m;           /* with compare_straight: per resident, the
+                                    other mode's distance; else NULL */
     gr_coverage_t *cov;
 } gr_cat_result_t;
 

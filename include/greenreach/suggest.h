@@ -27,7 +27,8 @@ typedef struct {
  * target's newly covered residents (those it counts, in a ward, not
  * within its distance now), low-car residents weighing lowcar_weight:
  * each candidate's covered set comes from one bounded search, then greedy
- * maximum coverage runs until no candidate adds anyone. Fails with
+ * maximum coverage runs until no candidate adds anyone. Candidates
+ * smaller than the category's min_area_m2 (points: 0) are never picked. Fails with
  * GR_ECONFIG when target_id is no coverage target of the config. Caller
  * frees *out with gr_suggestion_free. */
 int gr_suggest_sites(gr_whatif_t *w, const gr_candidates_t *c, const char *target_id,

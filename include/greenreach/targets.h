@@ -63,6 +63,13 @@ const char *gr_verdict_name(gr_verdict_t v);
  * coverage verdicts, shared with what-if questions. */
 double gr_targets_shortfall(double level, double pop, double pop_within);
 
+/* Area-wide share of coverage target r's residents (as it counts them)
+ * within its threshold by other per-resident distances dist_m, e.g. a
+ * category's cmp_dist_m. NaN for a presence target, one not evaluated or
+ * one with nobody to measure. */
+double gr_targets_area_share(const gr_run_t *run, const gr_targets_t *t,
+                             const gr_target_result_t *r, const float *dist_m);
+
 /* Number of targets whose area-wide verdict is MISSED. */
 int gr_targets_missed(const gr_targets_t *t);
 

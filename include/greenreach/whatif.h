@@ -23,7 +23,8 @@
 typedef struct gr_whatif gr_whatif_t;
 
 /* Prepares what-if questions on run. Caller frees *out with
- * gr_whatif_free. Fails (GR_ECONFIG) as gr_targets_evaluate does. */
+ * gr_whatif_free. Fails (GR_ECONFIG) as gr_targets_evaluate does, and on
+ * a run in [walk] mode = straight (what-if measures walked distances). */
 int gr_whatif_new(const gr_run_t *run, gr_whatif_t **out, gr_error_t *err);
 void gr_whatif_free(gr_whatif_t *w);
 

@@ -51,8 +51,8 @@ static void check_config(const gr_config_t *cfg)
             CHECK(cat->thr_m[t] > 0.0);   /* may be +inf: see the report */
         }
         CHECK(gr_category_max_m(cat) > 0.0);
-        gr_category_has_site(cat, "park", "");
-        gr_category_has_site(cat, "play_space", "NEAP");
+        gr_category_has_site(cat, "park", "", 1.0);
+        gr_category_has_site(cat, "play_space", "NEAP", 1.0);
     }
 }
 
