@@ -227,8 +227,8 @@ static void shift(double *xy, int n)
     }
 }
 
-static void add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
-                    const char *const *values)
+void fx_add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
+                const char *const *values)
 {
     double xy[] = { x0, y0, x0, y1, x1, y1, x1, y0, x0, y0 };
     shift(xy, 5);
@@ -245,10 +245,10 @@ int fx_write_targets_town(const char *dir)
     static const char *const m1[] = { "M1", "meadow", "" }, *const n1[] = { "N1", "Play Space", "NEAP" };
     snprintf(base, sizeof base, "%s/greenspaces", dir);
     fx_shp_t *s = fx_shp_create(base, SHPT_POLYGON, GR_WKT_BNG, 3, sf, "CCC");
-    add_box(s, -100, -50, 0, 50, p1);
-    add_box(s, 100, 100, 200, 200, o1);
-    add_box(s, 1200, 100, 1300, 200, m1);
-    add_box(s, 3000, -50, 3050, 50, n1);
+    fx_add_box(s, -100, -50, 0, 50, p1);
+    fx_add_box(s, 100, 100, 200, 200, o1);
+    fx_add_box(s, 1200, 100, 1300, 200, m1);
+    fx_add_box(s, 3000, -50, 3050, 50, n1);
     fx_shp_close(s);
     static const char *const rf[] = { "population", "no_car" };  /* DBF names: 10 chars */
     static const double rxy[] = { 500, 0, 1199, 0, 1205, 0, 1300, 0, 2001, 0, 1999, 0 };
@@ -269,4 +269,44 @@ void fx_targets_town_config(gr_config_t *cfg, const char *dir)
 {
     fx_town_config(cfg, dir);
     snprintf(cfg->f_no_car_share, sizeof cfg->f_no_car_share, "no_car");
+}
+
+int fx_write_straight_town(const char *dir)
+{
+    char base[1024];
+    if (fx_mkdir(dir))
+        return -1;
+    static const char *const wf[] = { "ward_code", "ward_name" }, *const w1[] = { "W", "Ward W" };
+    snprintf(base, sizeof base, "%s/wards", dir);
+    fx_shp_t *w = fx_shp_create(base, SHPT_POLYGON, GR_WKT_BNG, 2, wf, "CC");
+    fx_add_box(w, -1000, -1000, 2000, 1000, w1);
+    fx_shp_close(w);
+    static const char *const pf[] = { "highway" }, *const p1[] = { "footway" };
+    double pxy[] = { 100, 100, 100, 480, 280, 480, 280, 340 };
+    shift(pxy, 4);
+    snprintf(base, sizeof base, "%s/paths", dir);
+    fx_shp_t *p = fx_shp_create(base, SHPT_ARC, GR_WKT_BNG, 1, pf, "C");
+    fx_shp_add(p, 4, pxy, p1);
+    fx_shp_close(p);
+    static const char *const sf[] = { "site_id", "function" };
+    static const char *const s1[] = { "S", "park" }, *const t1[] = { "T1", "meadow" },
+                             *const t2[] = { "T2", "meadow" };
+    snprintf(base, sizeof base, "%s/greenspaces", dir);
+    fx_shp_t *s = fx_shp_create(base, SHPT_POLYGON, GR_WKT_BNG, 2, sf, "CC");
+    fx_add_box(s, 0, 0, 100, 100, s1);
+    fx_add_box(s, 600, -300, 649.99, -200, t1);
+    fx_add_box(s, 900, -300, 950.01, -200, t2);
+    fx_shp_close(s);
+    static const char *const rf[] = { "population" };
+    static const double rxy[] = { 50, 50, 280, 340, 1500, 0 };
+    static const char *const rv[][1] = { { "10" }, { "30" }, { "60" } };
+    snprintf(base, sizeof base, "%s/residents", dir);
+    fx_shp_t *r = fx_shp_create(base, SHPT_POINT, GR_WKT_BNG, 1, rf, "N");
+    for (int i = 0; i < 3; i++) {
+        double xy[2] = { rxy[2 * i], rxy[2 * i + 1] };
+        shift(xy, 1);
+        fx_shp_add(r, 1, xy, rv[i]);
+    }
+    fx_shp_close(r);
+    return 0;
 }

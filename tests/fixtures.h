@@ -29,6 +29,11 @@ fx_shp_t *fx_shp_create(const char *base, int shp_type, const char *wkt, int n_f
 int fx_shp_add(fx_shp_t *s, int n, const double *xy, const char *const *values);
 void fx_shp_close(fx_shp_t *s);
 
+/* Adds the box x0..x1, y0..y1 (local metres, offset to BNG (400000,
+ * 300000) as the town is) as a polygon feature. */
+void fx_add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
+                const char *const *values);
+
 /* The "town" fixture, used by the loader and end-to-end tests. Local
  * coordinates (metres) are offset to BNG (400000, 300000) and then passed
  * through to_crs (NULL: stay in BNG) before writing <dir>/{wards,paths,
@@ -59,6 +64,21 @@ int fx_write_town(const char *dir, const char *wkt, fx_xy_fn to_crs);
  *     r5 (1999, 11, 0.1)  NEAP 1001 m
  *   r0..r2 live in ward A (x < 1250), r3..r5 in ward B. */
 int fx_write_targets_town(const char *dir);
+
+/* The straight-line town (local metres, offset to BNG as above), whose
+ * walked and straight distances are known by construction:
+ *   ward W: x -1000..2000, y -1000..1000
+ *   path: a footway (100,100) (100,480) (280,480) (280,340), 700 m long,
+ *         touching park S at its corner (100,100)
+ *   sites: S park x 0..100, y 0..100 (10,000 m2); T1 meadow x 600..649.99,
+ *          T2 meadow x 900..950.01, both y -300..-200 (4,999 and 5,001 m2;
+ *          no path reaches them)
+ *   residents: r0 (50,50) pop 10 inside S: straight 0, walked 50*sqrt(2)
+ *              (the snap offset to the corner);
+ *              r1 (280,340) pop 30 on the path's end: 300 m straight from
+ *              S's corner (a 180-240-300 triangle), 700 m walked;
+ *              r2 (1500,0) pop 60: 1400 m straight, no path within 250 m. */
+int fx_write_straight_town(const char *dir);
 
 /* Defaults, with every layer pointed at the town fixture in dir and the
  * output folder at <dir>/out. */

@@ -56,4 +56,23 @@ fi
 if cmp -s "$work/default/ward_coverage.csv" "$work/slow/ward_coverage.csv"; then
   echo "FAIL: a slower walking speed in the config did not change ward_coverage.csv"; exit 1
 fi
+# The commented size-tier examples, uncommented, are a valid config whose
+# four tier targets reach the tables.
+/usr/bin/python3 - geodata/sample.ini > "$work/tiers.ini" <<'PYEOF'
+import re, sys
+out, inside = [], False
+for line in open(sys.argv[1]):
+    if re.match(r"; \[(category|target)\.gi_", line):
+        inside = True
+    elif not re.match(r"; ([a-z_0-9]+ =|    )", line):
+        inside = False
+    out.append(line[2:] if inside else line)
+sys.stdout.write("".join(out))
+PYEOF
+"$bin" run --quiet --config "$work/tiers.ini" --out "$work/tiers" >/dev/null
+for id in gi_doorstep gi_local gi_nbhd gi_wider; do
+  if ! head -1 "$work/tiers/ward_coverage.csv" | grep -q ",${id}_share,"; then
+    echo "FAIL: the uncommented tier examples give no $id column in ward_coverage.csv"; exit 1
+  fi
+done
 echo "sample.ini reproduces the default run ($rows lines of ward_coverage.csv)"
