@@ -235,6 +235,27 @@ void fx_add_box(fx_shp_t *s, double x0, double y0, double x1, double y1,
     fx_shp_add(s, 5, xy, values);
 }
 
+/* Writes <dir>/residents.shp: n points at local xy with n_fields values
+ * each (values[i * n_fields + k]). */
+static int write_points(const char *dir, int n_fields, const char *const *fields,
+                        const char *types, int n, const double *xy_local,
+                        const char *const *values)
+{
+    char base[1024];
+    snprintf(base, sizeof base, "%s/residents", dir);
+    fx_shp_t *r = fx_shp_create(base, SHPT_POINT, GR_WKT_BNG, n_fields, fields, types);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        double xy[2] = { xy_local[2 * i], xy_local[2 * i + 1] };
+        shift(xy, 1);
+        rc = fx_shp_add(r, 1, xy, values + (size_t)i * n_fields);
+    }
+    fx_shp_close(r);
+    return rc;
+}
+
 int fx_write_targets_town(const char *dir)
 {
     char base[1024];
@@ -252,17 +273,9 @@ int fx_write_targets_town(const char *dir)
     fx_shp_close(s);
     static const char *const rf[] = { "population", "no_car" };  /* DBF names: 10 chars */
     static const double rxy[] = { 500, 0, 1199, 0, 1205, 0, 1300, 0, 2001, 0, 1999, 0 };
-    static const char *const rv[][2] = { { "10", "0.1" }, { "20", "0.5" }, { "30", "0.5" },
-                                         { "40", "0.1" }, { "7", "0.1" }, { "11", "0.1" } };
-    snprintf(base, sizeof base, "%s/residents", dir);
-    fx_shp_t *r = fx_shp_create(base, SHPT_POINT, GR_WKT_BNG, 2, rf, "NF");
-    for (int i = 0; i < 6; i++) {
-        double xy[2] = { rxy[2 * i], rxy[2 * i + 1] };
-        shift(xy, 1);
-        fx_shp_add(r, 1, xy, rv[i]);
-    }
-    fx_shp_close(r);
-    return 0;
+    static const char *const rv[] = { "10", "0.1", "20", "0.5", "30", "0.5",
+                                      "40", "0.1", "7", "0.1", "11", "0.1" };
+    return write_points(dir, 2, rf, "NF", 6, rxy, rv);
 }
 
 void fx_targets_town_config(gr_config_t *cfg, const char *dir)
@@ -299,14 +312,6 @@ int fx_write_straight_town(const char *dir)
     fx_shp_close(s);
     static const char *const rf[] = { "population" };
     static const double rxy[] = { 50, 50, 280, 340, 1500, 0 };
-    static const char *const rv[][1] = { { "10" }, { "30" }, { "60" } };
-    snprintf(base, sizeof base, "%s/residents", dir);
-    fx_shp_t *r = fx_shp_create(base, SHPT_POINT, GR_WKT_BNG, 1, rf, "N");
-    for (int i = 0; i < 3; i++) {
-        double xy[2] = { rxy[2 * i], rxy[2 * i + 1] };
-        shift(xy, 1);
-        fx_shp_add(r, 1, xy, rv[i]);
-    }
-    fx_shp_close(r);
-    return 0;
+    static const char *const rv[] = { "10", "30", "60" };
+    return write_points(dir, 1, rf, "N", 3, rxy, rv);
 }

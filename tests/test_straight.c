@@ -25,13 +25,6 @@
 #define X0 400000.0
 #define Y0 300000.0
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 static int setup(void **state)
 {
     (void)state;
@@ -90,15 +83,15 @@ static void test_distances(void **state)
     gr_error_t err = {0};
     assert_int_equal(gr_straight_distances(run->gh, &run->ds->sites, park, x, y, 3, 800.0f, d,
                                            site, &err), 0);
-    assert_near(d[0], 0.0, 0.0);
+    assert_float_equal(d[0], 0.0, 0.0);
     assert_int_equal(site[0], 0);
-    assert_near(d[1], 300.0, 1e-3);
+    assert_float_equal(d[1], 300.0, 1e-3);
     assert_int_equal(site[1], 0);
     assert_true(isinf(d[2]));
     assert_int_equal(site[2], GR_NONE);
     assert_int_equal(gr_straight_distances(run->gh, &run->ds->sites, park, x, y, 3, 2000.0f, d,
                                            site, &err), 0);
-    assert_near(d[2], 1400.0, 1e-3);
+    assert_float_equal(d[2], 1400.0, 1e-3);
     gr_run_free(run);
 }
 
@@ -116,12 +109,12 @@ static void test_tier_nearest(void **state)
     gr_error_t err = {0};
     assert_int_equal(gr_straight_distances(run->gh, &run->ds->sites, &tier, &x, &y, 1, 400.0f,
                                            &d, &site, &err), 0);
-    assert_near(d, 200.0, 1e-3);
+    assert_float_equal(d, 200.0, 1e-3);
     assert_string_equal(run->ds->sites.site_id[site], "T2");
     tier.min_area_m2 = 0.0;
     assert_int_equal(gr_straight_distances(run->gh, &run->ds->sites, &tier, &x, &y, 1, 400.0f,
                                            &d, &site, &err), 0);
-    assert_near(d, 50.01, 1e-3);
+    assert_float_equal(d, 50.01, 1e-3);
     assert_string_equal(run->ds->sites.site_id[site], "T1");
     tier.min_area_m2 = 1e9;   /* no site that large: nobody is near one */
     assert_int_equal(gr_straight_distances(run->gh, &run->ds->sites, &tier, &x, &y, 1, 400.0f,
@@ -151,16 +144,16 @@ static void test_network_compare(void **state)
     (void)state;
     gr_run_t *run = run_town("network", "true");
     const gr_cat_result_t *cr = &run->cats[0];
-    assert_near(cr->res_dist_m[0], 50.0 * sqrt(2.0), 1e-3);
-    assert_near(cr->res_dist_m[1], 700.0, 1e-3);
+    assert_float_equal(cr->res_dist_m[0], 50.0 * sqrt(2.0), 1e-3);
+    assert_float_equal(cr->res_dist_m[1], 700.0, 1e-3);
     assert_true(isinf(cr->res_dist_m[2]));
     assert_non_null(cr->cmp_dist_m);
-    assert_near(cr->cmp_dist_m[0], 0.0, 0.0);
-    assert_near(cr->cmp_dist_m[1], 300.0, 1e-3);
+    assert_float_equal(cr->cmp_dist_m[0], 0.0, 0.0);
+    assert_float_equal(cr->cmp_dist_m[1], 300.0, 1e-3);
     assert_true(isinf(cr->cmp_dist_m[2]));
     double share;
-    assert_near(park_share(run, cr->cmp_dist_m, &share), 0.4, 1e-12);
-    assert_near(share, 0.1, 1e-12);
+    assert_float_equal(park_share(run, cr->cmp_dist_m, &share), 0.4, 1e-12);
+    assert_float_equal(share, 0.1, 1e-12);
     gr_run_free(run);
     run = run_town("network", "false");
     assert_null(run->cats[0].cmp_dist_m);
@@ -174,17 +167,17 @@ static void test_straight_mode(void **state)
     (void)state;
     gr_run_t *run = run_town("straight", "true");
     const gr_cat_result_t *cr = &run->cats[0];
-    assert_near(cr->res_dist_m[0], 0.0, 0.0);
-    assert_near(cr->res_dist_m[1], 300.0, 1e-3);
+    assert_float_equal(cr->res_dist_m[0], 0.0, 0.0);
+    assert_float_equal(cr->res_dist_m[1], 300.0, 1e-3);
     assert_true(isinf(cr->res_dist_m[2]));
     assert_string_equal(run->ds->sites.site_id[cr->res_site[1]], "S");
     assert_int_equal(cr->res_site[2], GR_NONE);
-    assert_near(cr->cmp_dist_m[1], 700.0, 1e-3);
+    assert_float_equal(cr->cmp_dist_m[1], 700.0, 1e-3);
     double share;
-    assert_near(park_share(run, cr->cmp_dist_m, &share), 0.1, 1e-12);
-    assert_near(share, 0.4, 1e-12);
+    assert_float_equal(park_share(run, cr->cmp_dist_m, &share), 0.1, 1e-12);
+    assert_float_equal(share, 0.4, 1e-12);
     /* ward coverage tallies the straight distances: 40 of 100 within 400 m */
-    assert_near(gr_coverage_share(cr->cov, cr->cov->n_wards, 0), 0.4, 1e-12);
+    assert_float_equal(gr_coverage_share(cr->cov, cr->cov->n_wards, 0), 0.4, 1e-12);
     gr_whatif_t *w = NULL;
     gr_error_t err = {0};
     assert_int_equal(gr_whatif_new(run, &w, &err), GR_ECONFIG);
@@ -193,7 +186,7 @@ static void test_straight_mode(void **state)
     gr_run_free(run);
     run = run_town("straight", "false");
     assert_null(run->cats[0].cmp_dist_m);
-    assert_near(run->cats[0].res_dist_m[1], 300.0, 1e-3);
+    assert_float_equal(run->cats[0].res_dist_m[1], 300.0, 1e-3);
     gr_run_free(run);
 }
 
