@@ -92,6 +92,8 @@ thr_min=$(ini_get walk thresholds_min "15,20")
 t1=$(echo "$thr_min" | awk -F, -v s="$speed" '{ printf "%.6f", $1 * s * 1000 / 60 }')
 t2=$(echo "$thr_min" | awk -F, -v s="$speed" '{ printf "%.6f", $2 * s * 1000 / 60 }')
 
+load_avg=$(cut -d' ' -f1 /proc/loadavg)
+
 # ---- greenreach ----
 echo "greenreach: $runs run(s) on $config" >&2
 declare -A gr=()
@@ -260,7 +262,7 @@ pg_total=$(sum "$pg_compute" "${pg[import]}")
 gr_total=$(sum "$gr_compute" "${gr[load]}")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0) ? a / b : 0 }'; }
 cat <<EOF
-dataset: $config (${gr[edges]} graph edges, ${gr[residents]} residents)
+dataset: $config (${gr[edges]} graph edges, ${gr[residents]} residents; load average $load_avg at the start)
 | step | pgRouting s | greenreach s |
 |---|---:|---:|
 | load / import | ${pg[import]} | ${gr[load]} |
