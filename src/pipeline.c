@@ -190,7 +190,9 @@ static int stage_homes(gr_run_t *run, gr_progress_fn pf, void *pc, gr_error_t *e
 {
     gr_dataset_t *ds = run->ds;
     gr_residents_t spread;
+    double t0 = gr_now_s();
     int rc = gr_dasymetric_spread(&ds->residents, &ds->homes, run->gh, &spread, &run->dasy, err);
+    run->spread_s = gr_now_s() - t0;
     if (rc)
         return rc;
     gr_residents_clear(&ds->residents, run->gh);

@@ -48,6 +48,7 @@ typedef struct {
     gr_dataset_t *ds;
     bool has_homes;              /* residents' zones were spread over homes */
     gr_dasymetric_stats_t dasy;
+    double spread_s;             /* of the load phase: spreading zones */
     gr_graph_t *g;
     gr_segindex_t *idx;
     gr_entrances_t *ent;
