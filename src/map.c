@@ -283,9 +283,45 @@ static void pen_network(pen_t *p, const frame_t *f, const gr_graph_t *g)
     }
 }
 
+const char *gr_map_caption(const gr_run_t *run, gr_map_kind_t kind)
+{
+    if (kind == GR_MAP_CATCHMENT && run->cfg.walk_mode == GR_WALK_STRAIGHT)
+        return "Straight-line distance bands around parks ([walk] mode = straight)";
+    return gr_map_captions[kind];
+}
+
+/* Straight mode: every site of the category buffered by thr_m, the area a
+ * straight-line distance counts as within it, in one translucent colour
+ * (drawn opaque into a group first, so overlaps do not darken). */
+static int fill_bands(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat, double thr_m,
+                      unsigned color)
+{
+    const gr_sites_t *s = &run->ds->sites;
+    const gr_category_t *c = run->cats[cat].cat;
+    int rc = 0;
+    cairo_push_group(cr);
+    rgb(cr, color, 1.0);
+    cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
+    for (uint32_t i = 0; i < s->n && !rc; i++) {
+        if (!gr_category_has_site(c, s->function[i], s->play_class[i], s->area_m2[i]))
+            continue;
+        GEOSGeometry *b = GEOSBuffer_r(run->gh, s->geom[i], thr_m, 8);
+        rc = b ? 0 : -1;
+        cairo_new_path(cr);
+        if (b)
+            polygon_path(cr, f, run->gh, b);
+        cairo_fill(cr);
+        GEOSGeom_destroy_r(run->gh, b);
+    }
+    cairo_pop_group_to_source(cr);
+    cairo_paint_with_alpha(cr, 0.55);
+    return rc;
+}
+
 static int map_catchment(cairo_t *cr, const frame_t *f, const gr_run_t *run, int cat)
 {
     const gr_category_t *c = run->cats[cat].cat;
+    bool is_straight = run->cfg.walk_mode == GR_WALK_STRAIGHT;
     pen_t pen = { cr, NULL, 0.5 };
     if (is_dense(f, run->g->n_edges) && !(pen.dm = gr_density_new(f->w, f->h)))
         return -1;
@@ -301,16 +337,21 @@ static int map_catchment(cairo_t *cr, const frame_t *f, const gr_run_t *run, int
         unsigned color = colors[t < 3 ? t : 2];
         pen.width = 2.0 - 0.4 * t;
         rgb(cr, color, 1.0);
-        pen_reached(&pen, f, run, cat, c->thr_m[t]);
-        rc = pen_finish(&pen);
-        snprintf(labels[n], sizeof labels[n], "within %s", c->thr_label[t]);
+        if (is_straight) {
+            rc = fill_bands(cr, f, run, cat, c->thr_m[t], color);
+        } else {
+            pen_reached(&pen, f, run, cat, c->thr_m[t]);
+            rc = pen_finish(&pen);
+        }
+        snprintf(labels[n], sizeof labels[n], "within %s%s", c->thr_label[t],
+                 is_straight ? " (straight line)" : "");
         items[n] = (legend_item_t){ color, labels[n] };
     }
     gr_density_free(pen.dm);
     if (rc)
         return rc;
     draw_sites(cr, f, run, cat, 0x43a047);
-    items[n++] = (legend_item_t){ 0xbbbbbb, "not reached" };
+    items[n++] = (legend_item_t){ 0xbbbbbb, is_straight ? "paths" : "not reached" };
     draw_legend(cr, f, items, n);
     return 0;
 }

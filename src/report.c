@@ -529,8 +529,8 @@ static void write_md(FILE *f, const gr_run_t *run, const content_t *c)
         md_table(f, &c->changes);
     fputs("## Maps\n\n", f);
     for (int k = 0; k < GR_MAP_COUNT; k++)
-        fprintf(f, "![%s](maps/%s.png)\n\n*%s*\n\n", gr_map_captions[k], gr_map_names[k],
-                gr_map_captions[k]);
+        fprintf(f, "![%s](maps/%s.png)\n\n*%s*\n\n", gr_map_caption(run, k), gr_map_names[k],
+                gr_map_caption(run, k));
     fputs("## Wards (worst first)\n\n", f);
     md_table(f, &c->wards);
     if (c->nbhds.n_rows) {
@@ -569,7 +569,7 @@ static void write_html(FILE *f, const gr_run_t *run, const content_t *c, const m
         char *b64 = CPLBase64Encode((int)m->png[k].len, m->png[k].data);
         fprintf(f, "<figure><img id=\"map-%s\" alt=\"%s\" src=\"data:image/png;base64,%s\">"
                    "<figcaption>%s</figcaption></figure>\n",
-                gr_map_names[k], gr_map_captions[k], b64 ? b64 : "", gr_map_captions[k]);
+                gr_map_names[k], gr_map_caption(run, k), b64 ? b64 : "", gr_map_caption(run, k));
         CPLFree(b64);
     }
     fputs("<h2>Wards (worst first)</h2>\n", f);

@@ -219,6 +219,9 @@ static void test_report_states_both(void **state)
     assert_non_null(strstr(md, "| park_400 | 400m | 10.0% | 40.0% | +30.0 |"));
     assert_non_null(strstr(md, "[walk] mode = straight"));
     assert_non_null(strstr(md, "tier: sites of at least 0.5 ha"));
+    /* the catchment map shows straight-line bands, not the walked network */
+    assert_non_null(strstr(md, "*Straight-line distance bands around parks"));
+    assert_null(strstr(md, "reached on foot"));
     const char *sum = slurp(DIR "/out/run_summary.txt");
     assert_non_null(strstr(sum, "walk.mode = straight\ncompare_straight = true\n"));
     assert_non_null(strstr(sum, "min_area_m2.tier = 5000\n"));

@@ -27,6 +27,10 @@ typedef struct {
 extern const char *const gr_map_names[GR_MAP_COUNT];
 extern const char *const gr_map_captions[GR_MAP_COUNT];
 
+/* The caption of map `kind` for this run: the catchment map shows
+ * straight-line bands instead of the walked network in straight mode. */
+const char *gr_map_caption(const gr_run_t *run, gr_map_kind_t kind);
+
 /* Renders map `kind` width_px wide (height follows the area's shape) for
  * category `cat` (its largest threshold is "20 min", its smallest "15").
  * tg may be NULL for maps that need no targets. */
