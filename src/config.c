@@ -438,7 +438,7 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
     case K_POS_DOUBLE:
     case K_NONNEG_DOUBLE:
         if (parse_double(value, &v) || v < 0 || (k->kind == K_POS_DOUBLE && v == 0)) {
-            snprintf(c->msg, sizeof c->msg, "'%s' must be a %s number, got '%s'", k->key,
+            snprintf(c->msg, sizeof c->msg, "'%s' must be a %s number, got '%.80s'", k->key,
                      k->kind == K_POS_DOUBLE ? "positive" : "non-negative", value);
             return -1;
         }

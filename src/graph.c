@@ -314,7 +314,8 @@ static int emit_edges(noder_t *n, split_t *splits, uint32_t n_splits, gr_graph_t
         return -1;
     }
     memset(e.node_of_pt, 0xff, (size_t)n->n_pts * sizeof *e.node_of_pt);
-    qsort(splits, n_splits, sizeof *splits, cmp_split);
+    if (n_splits)   /* splits may be NULL then */
+        qsort(splits, n_splits, sizeof *splits, cmp_split);
     int rc = 0;
     uint32_t k = 0;
     for (uint32_t s = 0; s < n->n_seg && rc == 0; s++) {

@@ -74,8 +74,10 @@ int gr_search_multi_source(const gr_graph_t *g, const gr_source_t *src, uint32_t
             f->dist_m[i] = INFINITY;
             f->site[i] = GR_NONE;
         }
-        memcpy(f->src, src, (size_t)n_src * sizeof *src);
-        qsort(f->src, n_src, sizeof *f->src, cmp_src_edge);
+        if (n_src) {    /* src may be NULL then */
+            memcpy(f->src, src, (size_t)n_src * sizeof *src);
+            qsort(f->src, n_src, sizeof *f->src, cmp_src_edge);
+        }
         rc = seed(f, &h);
     }
     if (rc == 0)
@@ -255,7 +257,8 @@ static int ws_copy_sources(gr_search_ws_t *ws, const gr_source_t *src, uint32_t 
     if (n)
         memcpy(ws->field.src, src, (size_t)n * sizeof *src);
     ws->field.n_src = n;
-    qsort(ws->field.src, n, sizeof *src, cmp_src_edge);
+    if (n)
+        qsort(ws->field.src, n, sizeof *src, cmp_src_edge);
     return 0;
 }
 
