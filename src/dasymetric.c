@@ -104,6 +104,10 @@ static void spread_zone(const gr_residents_t *in, uint32_t i, const gr_homes_t *
             emit(out, in, i, H->x[h], H->y[h], share, H->fid[h]);
             st->homes_peopled++;
         }
+        if (share > st->max_home_pop) {
+            st->max_home_pop = share;
+            st->max_home_zone_fid = in->fid[i];
+        }
     }
 }
 
@@ -147,6 +151,7 @@ int gr_dasymetric_spread(const gr_residents_t *in, const gr_homes_t *homes,
 {
     memset(out, 0, sizeof *out);
     memset(st, 0, sizeof *st);
+    st->max_home_zone_fid = -1;
     if (!in->zone)
         return gr_error_set(err, GR_EINPUT, "residents carry no zone polygons to spread");
     by_zone_t bz = { 0 };

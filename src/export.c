@@ -328,11 +328,13 @@ static void summary_homes(FILE *f, const gr_run_t *run)
                "homes.skipped_empty = %u\nhomes.outside_zones = %u\nhomes.peopled = %u\n"
                "residents.zones = %u\nresidents.zones_spread = %u\n"
                "residents.zones_without_homes = %u (%.0f people, at the zone's point on surface)\n"
+               "homes.max_people = %.0f (zone fid %lld)\n"
                "repaired.zones = %u\ntime.homes_spread_s = %.3f (part of time.load_s)\n",
             run->cfg.f_home_weight[0] ? run->cfg.f_home_weight : "<none: equal>",
             run->cfg.homes_where, d->homes, run->ds->stats.homes_empty,
             d->homes - d->homes_in_zones, d->homes_peopled, d->zones, d->zones_spread,
-            d->zones_without_homes, d->pop_without_homes, run->ds->stats.zones_repaired,
+            d->zones_without_homes, d->pop_without_homes, d->max_home_pop,
+            (long long)d->max_home_zone_fid, run->ds->stats.zones_repaired,
             run->spread_s);
 }
 

@@ -361,11 +361,12 @@ static const char *const compare_intro =
 static void homes_note(const gr_run_t *run, char *note)
 {
     const gr_dasymetric_stats_t *d = &run->dasy;
-    snprintf(note, 256, "Residents were given as %u zones and spread over the %u homes inside "
-             "them (%s); %u zones (%.0f people) have no home and stay at one point; %u homes "
-             "outside every zone are ignored.", d->zones, d->homes_in_zones,
-             run->cfg.f_home_weight[0] ? "weighted by their weight field" : "equally",
-             d->zones_without_homes, d->pop_without_homes, d->homes - d->homes_in_zones);
+    snprintf(note, 256, "Residents: %u zones spread over the %u homes inside them (%s; at most "
+             "%.0f people in one home, zone fid %lld); %u zones (%.0f people) have no home and "
+             "stay at one point; %u homes outside every zone are ignored.", d->zones,
+             d->homes_in_zones, run->cfg.f_home_weight[0] ? "by weight" : "equally",
+             d->max_home_pop, (long long)d->max_home_zone_fid, d->zones_without_homes,
+             d->pop_without_homes, d->homes - d->homes_in_zones);
 }
 
 /* One note naming every category that counts only sites of a least size. */

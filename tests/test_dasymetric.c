@@ -182,6 +182,8 @@ static void test_weighted_split(void **state)
     }
     assert_int_equal(st.homes_in_zones, 5);
     assert_int_equal(st.homes_peopled, 4);
+    assert_float_equal(st.max_home_pop, 30.0, 0.0);
+    assert_int_equal(st.max_home_zone_fid, 101);
     gr_residents_clear(&out, m.gh);
     mem_free(&m);
 }
@@ -565,10 +567,12 @@ static void test_run_reported(void **state)
     assert_non_null(strstr(s, "homes.outside_zones = 1\n"));
     assert_non_null(strstr(s, "residents.zones = 2\n"));
     assert_non_null(strstr(s, "residents.zones_without_homes = 1 (40 people"));
+    /* Z1's 75 at x 1400 are the most at one home; Z1 is the first zone */
+    assert_non_null(strstr(s, "homes.max_people = 75 (zone fid 0)\n"));
     s = slurp(DIR "/out_homes/report.md");
     assert_non_null(s);
-    assert_non_null(strstr(s, "Residents were given as 2 zones and spread over the 2 homes "
-                              "inside them (weighted by their weight field); 1 zones (40 "
+    assert_non_null(strstr(s, "Residents: 2 zones spread over the 2 homes inside them (by "
+                              "weight; at most 75 people in one home, zone fid 0); 1 zones (40 "
                               "people) have no home and stay at one point; 1 homes outside "
                               "every zone are ignored."));
 }

@@ -25,6 +25,10 @@ typedef struct {
     uint32_t homes_in_zones;     /* inside a zone (the rest are ignored) */
     uint32_t homes_peopled;      /* given at least one resident (or a
                                     share of one, for fractional counts) */
+    double max_home_pop;         /* the most people given one home: a
+                                    zone whose homes are badly mapped
+                                    shows here (e.g. 1,402 in one) */
+    int64_t max_home_zone_fid;   /* the zone of that home; -1: none */
 } gr_dasymetric_stats_t;
 
 /* Writes into *out the residents of `in` with every zone spread over the
