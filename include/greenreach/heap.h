@@ -1,4 +1,4 @@
-/* heap.h - a binary min-heap of (key, id) pairs, smaller key first and on
+/* heap.h - a min-heap (4-ary) of (key, id) pairs, smaller key first and on
  * equal keys the smaller id, so every order it gives is reproducible.
  * Used lazily: an id may be pushed again with a better key and its stale
  * entries skipped by the caller when popped.
