@@ -144,12 +144,14 @@ static int grid_points(const gr_run_t *run, double step_m, const gr_wardindex_t 
     return 0;
 }
 
-/* Grid points carry no function or play class. */
+/* Grid points carry no function or play class, and no area (a point
+ * proposes a place, not a size: no size tier counts it). */
 static int grid_finish(gr_sites_t *S)
 {
     S->function = calloc((size_t)S->n + 1, sizeof *S->function);
     S->play_class = calloc((size_t)S->n + 1, sizeof *S->play_class);
-    if (!S->function || !S->play_class)
+    S->area_m2 = calloc((size_t)S->n + 1, sizeof *S->area_m2);
+    if (!S->function || !S->play_class || !S->area_m2)
         return -1;
     for (uint32_t i = 0; i < S->n; i++)
         if (!(S->function[i] = strdup("")) || !(S->play_class[i] = strdup("")))
