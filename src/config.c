@@ -346,9 +346,10 @@ static int parse_values(double *out, int *n_out, const char *value, char *msg, s
     return 0;
 }
 
+/* The quoted value is clipped: a long list would swamp the one-line message. */
 static int bad_value(ini_ctx_t *c, const char *key, const char *value, const char *expected)
 {
-    snprintf(c->msg, sizeof c->msg, "'%s' must be %s, got '%s'", key, expected, value);
+    snprintf(c->msg, sizeof c->msg, "'%s' must be %s, got '%.80s'", key, expected, value);
     return -1;
 }
 
