@@ -14,6 +14,7 @@
 #include "fixtures.h"
 #include "whatif_fixtures.h"
 #include "greenreach/candidates.h"
+#include "greenreach/suggest.h"
 
 #define LINE GR_TEST_TMP "/line"
 
@@ -81,11 +82,40 @@ static void test_file_fields_and_errors(void **state)
     gr_run_free(run);
 }
 
+/* Grid points as suggestions on the line town: the six on the footway
+ * (indices 6..11, x = 300 .. 5300) are points of no area. x = 3300 covers
+ * A (800 m) and B (1200 m): 160; then x = 4300 (C at 1500 m) and x = 5300
+ * (C at 500 m) each add 30, the lower index first. */
+static void test_grid_suggestions(void **state)
+{
+    (void)state;
+    wf_write_line_town(LINE);
+    gr_run_t *run = wf_run_dir(LINE, false);
+    gr_whatif_t *w = wf_new_whatif(run);
+    gr_candidates_t *c = NULL;
+    gr_suggestion_t *s = NULL;
+    gr_error_t err = {0};
+    assert_int_equal(gr_candidates_grid(run, 1000.0, &c, &err), 0);
+    assert_float_equal(c->ds->sites.area_m2[9], 0.0, 0.0);
+    assert_int_equal(gr_suggest_sites(w, c, "park_20", 1.0, &s, &err), 0);
+    assert_int_equal(s->n_picks, 2);
+    assert_string_equal(c->ds->sites.site_id[s->cand[0]], "grid_403300_300000");
+    assert_string_equal(c->ds->sites.site_id[s->cand[1]], "grid_404300_300000");
+    assert_float_equal(s->gain_pop[0], 160.0, 0.0);
+    assert_float_equal(s->gain_pop[1], 30.0, 0.0);
+    assert_int_equal(s->n_unreached, 12);
+    gr_suggestion_free(s);
+    gr_candidates_free(c, run->gh);
+    gr_whatif_free(w);
+    gr_run_free(run);
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_grid_suggestions),
         cmocka_unit_test(test_file_fields_and_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
