@@ -361,10 +361,19 @@ static void summary_counts(FILE *f, const gr_run_t *run)
             run->n_cats ? run->cats[0].cov->residents_outside : 0, s->access_unassigned,
             run->ent->access_unsnapped);
     summary_homes(f, run);
-    for (int c = 0; c < run->n_cats; c++)
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_cat_result_t *cr = &run->cats[c];
         fprintf(f, "category.%s = %u sites, %u unreached, %u entrances (functions: %s)\n",
-                run->cats[c].cat->name, run->cats[c].n_sites, run->cats[c].n_sites_unreached,
-                run->cats[c].n_sources, run->cats[c].cat->functions);
+                cr->cat->name, cr->n_sites, cr->n_sites_unreached, cr->n_sources,
+                cr->cat->functions);
+        /* apart from "beyond the thresholds": no distance reaches them */
+        if (cr->n_sources == 0)
+            fprintf(f, "cut_off.%s = n/a (no entrance anywhere)\n", cr->cat->name);
+        else
+            fprintf(f, "cut_off.%s = %u residents, %.0f people, on %u path islands with no "
+                       "entrance\n", cr->cat->name, cr->cut_off.residents,
+                    cr->cut_off.population, cr->cut_off.islands);
+    }
 }
 
 int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)

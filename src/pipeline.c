@@ -135,7 +135,12 @@ static int search_category(gr_run_t *run, gr_cat_result_t *cr, gr_error_t *err)
         cr->res_dist_m[i] = d;
         cr->res_site[i] = site;
     }
-    return 0;
+    /* With no entrance at all every island would count: that is a category
+     * without sites (reported as such), not a network problem. */
+    if (n_src == 0)
+        return 0;
+    return gr_islands_cut_off(run->g, f->src, f->n_src, run->res_snap, R->pop, R->n,
+                              &cr->cut_off, err);
 }
 
 /* Straight-line distances: they replace the network ones in straight

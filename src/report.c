@@ -3,6 +3,7 @@
 #include <cpl_string.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,22 +358,43 @@ static const char *const compare_intro =
 
 /* ---- notes on the data ---- */
 
+/* Room for the fixed notes plus two per category (unreached sites, islands
+ * without an entrance). */
+#define MAX_NOTES (2 * GR_MAX_CATEGORIES + 12)
+
+typedef struct {
+    char text[MAX_NOTES][256];
+    int n;
+} notes_t;
+
+static void note(notes_t *nt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(notes_t *nt, const char *fmt, ...)
+{
+    if (nt->n >= MAX_NOTES)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(nt->text[nt->n++], sizeof nt->text[0], fmt, ap);
+    va_end(ap);
+}
+
 /* Residents given as zones and spread over homes (dasymetric). */
-static void homes_note(const gr_run_t *run, char *note)
+static void homes_note(const gr_run_t *run, notes_t *nt)
 {
     const gr_dasymetric_stats_t *d = &run->dasy;
-    snprintf(note, 256, "Residents: %u zones spread over the %u homes inside them (%s; at most "
-             "%.0f people in one home, zone fid %lld); %u zones (%.0f people) have no home and "
-             "stay at one point; %u homes outside every zone are ignored.", d->zones,
-             d->homes_in_zones, run->cfg.f_home_weight[0] ? "by weight" : "equally",
-             d->max_home_pop, (long long)d->max_home_zone_fid, d->zones_without_homes,
-             d->pop_without_homes, d->homes - d->homes_in_zones);
+    note(nt, "Residents: %u zones spread over the %u homes inside them (%s; at most %.0f people "
+         "in one home, zone fid %lld); %u zones (%.0f people) have no home and stay at one "
+         "point; %u homes outside every zone are ignored.", d->zones, d->homes_in_zones,
+         run->cfg.f_home_weight[0] ? "by weight" : "equally", d->max_home_pop,
+         (long long)d->max_home_zone_fid, d->zones_without_homes, d->pop_without_homes,
+         d->homes - d->homes_in_zones);
 }
 
 /* One note naming every category that counts only sites of a least size. */
-static void tier_note(const gr_run_t *run, char *out, size_t n)
+static void tier_note(const gr_run_t *run, notes_t *nt)
 {
-    size_t k = 0;
+    char out[256];
+    size_t k = 0, n = sizeof out;
     for (int c = 0; c < run->n_cats && k < n; c++) {
         const gr_category_t *cat = run->cats[c].cat;
         if (cat->min_area_m2 > 0.0)
@@ -382,39 +404,77 @@ static void tier_note(const gr_run_t *run, char *out, size_t n)
     }
     if (k && k < n)
         snprintf(out + k, n - k, ".");
+    if (k)
+        note(nt, "%s", out);
 }
 
-static void data_notes(const gr_run_t *run, const gr_targets_t *tg, char notes[][256], int *n)
+/* Per category: sites no path reaches, and residents on path islands that
+ * hold none of its entrances (a missing path link, not a missing park). */
+static void category_notes(const gr_run_t *run, notes_t *nt)
+{
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_cat_result_t *cr = &run->cats[c];
+        if (cr->n_sites_unreached)
+            note(nt, "%u of %u %s sites have no path entrance within %g m and serve nobody.",
+                 cr->n_sites_unreached, cr->n_sites, cr->cat->name, run->cfg.snap_max_m);
+        if (cr->cut_off.residents)
+            note(nt, "%u resident points (%.0f people) are on %u path islands with no %s "
+                 "entrance: no walk along the paths reaches one, however long.",
+                 cr->cut_off.residents, cr->cut_off.population, cr->cut_off.islands,
+                 cr->cat->name);
+    }
+}
+
+/* What the loader skipped or repaired (the same counts as run_summary.txt). */
+static void loader_notes(const gr_run_t *run, notes_t *nt)
 {
     const gr_load_stats_t *s = &run->ds->stats;
-    const gr_coverage_t *cv = run->cats[0].cov;
-    *n = 0;
-    snprintf(notes[(*n)++], 256, "%u residents' points (%.0f people) are more than %g m from any "
-             "path and count as not served.", run->n_unsnapped, cv->pop_unsnapped[cv->n_wards],
-             run->cfg.snap_max_m);
-    snprintf(notes[(*n)++], 256, "%u resident points (%.0f people) lie outside every ward and are "
-             "left out of the ward and area figures.", cv->residents_outside, cv->pop_outside);
-    snprintf(notes[(*n)++], 256, "The path network has %u separate islands; the largest holds "
-             "%u of %u junctions.", run->g->stats.components, run->g->stats.largest_component,
-             run->g->n_nodes);
-    for (int c = 0; c < run->n_cats; c++)
-        if (run->cats[c].n_sites_unreached)
-            snprintf(notes[(*n)++], 256, "%u of %u %s sites have no path entrance within %g m and "
-                     "serve nobody.", run->cats[c].n_sites_unreached, run->cats[c].n_sites,
-                     run->cats[c].cat->name, run->cfg.snap_max_m);
     if (s->sites_repaired + s->wards_repaired)
-        snprintf(notes[(*n)++], 256, "%u invalid site and %u invalid ward polygons were repaired "
-                 "(GEOS MakeValid).", s->sites_repaired, s->wards_repaired);
+        note(nt, "%u invalid site and %u invalid ward polygons were repaired (GEOS MakeValid).",
+             s->sites_repaired, s->wards_repaired);
+    if (s->paths_empty + s->sites_empty + s->residents_empty)
+        note(nt, "Skipped for want of a usable geometry (null, empty or degenerate): %u path, "
+             "%u site and %u resident features.", s->paths_empty, s->sites_empty,
+             s->residents_empty);
+    if (s->residents_zero_pop)
+        note(nt, "%u resident points have a population of 0 and weigh nothing.",
+             s->residents_zero_pop);
+    if (s->access_unassigned + run->ent->access_unsnapped)
+        note(nt, "%u surveyed entrances match no site and %u are beyond %g m of any path; "
+             "neither is used.", s->access_unassigned, run->ent->access_unsnapped,
+             run->cfg.snap_max_m);
     if (run->has_homes)
-        homes_note(run, notes[(*n)++]);
-    tier_note(run, notes[*n], 256);
-    *n += notes[*n][0] != '\0';
+        homes_note(run, nt);
+}
+
+/* Over every resident, in a ward or not, like the count beside it (the
+ * coverage rows hold only residents in a ward). */
+static double unsnapped_population(const gr_run_t *run)
+{
+    const gr_residents_t *R = &run->ds->residents;
+    double pop = 0.0;
+    for (uint32_t i = 0; i < R->n; i++)
+        pop += run->res_snapped[i] ? 0.0 : R->pop[i];
+    return pop;
+}
+
+static void data_notes(const gr_run_t *run, const gr_targets_t *tg, notes_t *nt)
+{
+    const gr_coverage_t *cv = run->cats[0].cov;
+    nt->n = 0;
+    note(nt, "%u residents' points (%.0f people) are more than %g m from any path and count "
+         "as not served.", run->n_unsnapped, unsnapped_population(run), run->cfg.snap_max_m);
+    note(nt, "%u resident points (%.0f people) lie outside every ward and are left out of the "
+         "ward and area figures.", cv->residents_outside, cv->pop_outside);
+    note(nt, "The path network has %u separate islands; the largest holds %u of %u junctions.",
+         run->g->stats.components, run->g->stats.largest_component, run->g->n_nodes);
+    category_notes(run, nt);
+    loader_notes(run, nt);
+    tier_note(run, nt);
     if (isnan(tg->lowcar_threshold))
-        snprintf(notes[(*n)++], 256, "No resident carries a no-car share, so low-car zones cannot "
-                 "be identified.");
+        note(nt, "No resident carries a no-car share, so low-car zones cannot be identified.");
     else
-        snprintf(notes[(*n)++], 256, "Low-car zones: no-car share above %.1f%%.",
-                 100.0 * tg->lowcar_threshold);
+        note(nt, "Low-car zones: no-car share above %.1f%%.", 100.0 * tg->lowcar_threshold);
 }
 
 /* ---- maps ---- */
@@ -459,8 +519,7 @@ static int write_map_files(const maps_t *m, const char *dir, gr_error_t *err)
 typedef struct {
     table_t headline, wards, nbhds, changes, compare;
     bool has_history;
-    char notes[GR_MAX_CATEGORIES + 8][256];
-    int n_notes;
+    notes_t notes;
     char when[32];
 } content_t;
 
@@ -479,7 +538,7 @@ static int build_content(const gr_run_t *run, const gr_targets_t *tg, const gr_h
     memset(c, 0, sizeof *c);
     time_t now = time(NULL);
     strftime(c->when, sizeof c->when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
-    data_notes(run, tg, c->notes, &c->n_notes);
+    data_notes(run, tg, &c->notes);
     if (headline_table(tg, &c->headline) || area_table(run, tg, false, &c->wards) ||
         (tg->n_nbhd && area_table(run, tg, true, &c->nbhds)) ||
         changes_table(run, tg, prev, &c->changes) || compare_table(run, tg, &c->compare))
@@ -539,8 +598,8 @@ static void write_md(FILE *f, const gr_run_t *run, const content_t *c)
         md_table(f, &c->nbhds);
     }
     fputs("## About the data\n\n", f);
-    for (int i = 0; i < c->n_notes; i++)
-        fprintf(f, "- %s\n", c->notes[i]);
+    for (int i = 0; i < c->notes.n; i++)
+        fprintf(f, "- %s\n", c->notes.text[i]);
 }
 
 static const char *const css =
@@ -580,9 +639,9 @@ static void write_html(FILE *f, const gr_run_t *run, const content_t *c, const m
         html_table(f, &c->nbhds);
     }
     fputs("<h2>About the data</h2>\n<ul>\n", f);
-    for (int i = 0; i < c->n_notes; i++) {
+    for (int i = 0; i < c->notes.n; i++) {
         fputs("<li>", f);
-        html_text(f, c->notes[i]);
+        html_text(f, c->notes.text[i]);
         fputs("</li>\n", f);
     }
     fputs("</ul>\n</body></html>\n", f);

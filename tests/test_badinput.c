@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -140,6 +141,131 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
+/* ---- the real command ---- */
+
+/* The layer settings of cfg as a config file for `greenreach run`. */
+static void write_ini(const gr_config_t *cfg, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    const struct { const char *section; const gr_layer_spec_t *spec; } L[] = {
+        { "wards", &cfg->wards }, { "paths", &cfg->paths },
+        { "greenspaces", &cfg->greenspaces }, { "residents", &cfg->residents },
+        { "access_points", &cfg->access_points },
+    };
+    for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
+        if (!L[i].spec->path[0])
+            continue;
+        fprintf(f, "[%s]\npath = %s\n", L[i].section, L[i].spec->path);
+        fprintf(f, "layer = %s\n", L[i].spec->layer);   /* "" is the first layer */
+        if (L[i].spec->assume_crs[0])
+            fprintf(f, "assume_crs = %s\n", L[i].spec->assume_crs);
+    }
+    fprintf(f, "[wards]\ncode_field = %s\nname_field = %s\n[greenspaces]\nsite_id_field = %s\n"
+               "function_field = %s\n[residents]\npopulation_field = %s\n",
+            cfg->f_ward_code, cfg->f_ward_name, cfg->f_site_id, cfg->f_function,
+            cfg->f_population);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Runs `greenreach run --quiet --config ini --out out`, optionally under a
+ * file size limit (0: none); its stderr goes to msg (size n). Returns the
+ * exit status (-1 when it did not exit). */
+static int run_cli_limited(const char *ini, const char *out, long fsize_limit, char *msg,
+                           size_t n)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        int errf = open(TMP "/cli.stderr", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(devnull, 1);
+        dup2(errf, 2);
+        if (fsize_limit > 0) {
+            /* writes past the limit fail with EFBIG instead of killing */
+            signal(SIGXFSZ, SIG_IGN);
+            struct rlimit rl = { (rlim_t)fsize_limit, (rlim_t)fsize_limit };
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
+        execl(GR_CLI, GR_CLI, "run", "--quiet", "--config", ini, "--out", out, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    FILE *f = fopen(TMP "/cli.stderr", "r");
+    assert_non_null(f);
+    size_t got = fread(msg, 1, n - 1, f);
+    msg[got] = '\0';
+    fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run_cli(const gr_config_t *cfg, const char *out, char *msg, size_t n)
+{
+    write_ini(cfg, TMP "/cli.ini");
+    return run_cli_limited(TMP "/cli.ini", out, 0, msg, n);
+}
+
+/* stderr is exactly one line: prefix, then text containing want. */
+static void assert_one_line(const char *msg, const char *prefix, const char *want)
+{
+    if (strncmp(msg, prefix, strlen(prefix)) != 0 || !strstr(msg, want) ||
+        strchr(msg, '\n') != msg + strlen(msg) - 1)
+        print_error("stderr: %s\n  wanted one line %s...%s\n", msg, prefix, want);
+    assert_int_equal(strncmp(msg, prefix, strlen(prefix)), 0);
+    assert_non_null(strstr(msg, want));
+    assert_true(strchr(msg, '\n') == msg + strlen(msg) - 1);
+}
+
+/* The command fails with exit status 1 and the one-line error. */
+static void cli_fails(const gr_config_t *cfg, const char *want)
+{
+    char msg[4096];
+    int status = run_cli(cfg, TMP "/cli_out", msg, sizeof msg);
+    if (status != 1)
+        print_error("exit %d, stderr: %s\n", status, msg);
+    assert_int_equal(status, 1);
+    assert_one_line(msg, "greenreach: error: ", want);
+}
+
+/* The command succeeds (exit 0, nothing on stderr with --quiet) writing out. */
+static void cli_ok(const gr_config_t *cfg, const char *out)
+{
+    char msg[4096];
+    int status = run_cli(cfg, out, msg, sizeof msg);
+    if (status != 0)
+        print_error("exit %d, stderr: %s\n", status, msg);
+    assert_int_equal(status, 0);
+    assert_string_equal(msg, "");
+}
+
+static char *read_all(const char *path, long *size);
+
+/* The output file dir/name contains text. */
+static void assert_output_has(const char *dir, const char *name, const char *text)
+{
+    char path[1024];
+    long size;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *data = read_all(path, &size);
+    assert_non_null(data);
+    if (!strstr(data, text))
+        print_error("%s lacks: %s\n", path, text);
+    assert_non_null(strstr(data, text));
+    free(data);
+}
+
+/* A counted warning: in run_summary.txt as a line and in report.md and
+ * report.html as a note. */
+static void assert_warned(const char *dir, const char *summary_line, const char *note)
+{
+    char line[512];
+    snprintf(line, sizeof line, "\n%s\n", summary_line);
+    assert_output_has(dir, "run_summary.txt", line);
+    assert_output_has(dir, "report.md", note);
+    assert_output_has(dir, "report.html", note);
+}
+
 static gr_dataset_t *load_ok(const gr_config_t *cfg)
 {
     gr_dataset_t *ds = NULL;
@@ -163,6 +289,7 @@ static void load_fails(const gr_config_t *cfg, int code, const char *want)
     assert_int_equal(rc, code);
     assert_non_null(strstr(err.msg, want));
     assert_null(strchr(err.msg, '\n'));
+    cli_fails(cfg, want);
 }
 
 static gr_run_t *run_ok(const gr_config_t *cfg)
@@ -278,6 +405,8 @@ static void test_no_crs(void **state)
     gr_dataset_t *ds = load_ok(&cfg);
     assert_float_equal(ds->residents.x[0], 400500.0, 1e-9);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/noprj/out");
+    assert_output_has(TMP "/noprj/out", "run_summary.txt", "\nresidents = 1\n");
 }
 
 /* Geographic input is never measured in degrees. Wards in lon/lat (a
@@ -315,6 +444,8 @@ static void test_geographic_and_mixed_crs(void **state)
     /* the BNG town paths are untouched */
     assert_float_equal(ds->paths.x[1], 400500.0, 1e-9);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/geo/out");
+    assert_output_has(TMP "/geo/out", "run_summary.txt", "\ncrs = EPSG:27700\n");
 }
 
 /* ---- geometry ---- */
@@ -352,6 +483,10 @@ static void test_invalid_polygons_repaired(void **state)
     GEOSArea_r(gh, ds->wards.geom[1], &area);
     assert_float_equal(area, 975000.0, 1e-3);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/bowtie/out");
+    assert_warned(TMP "/bowtie/out", "repaired.sites = 1", "1 invalid site and 1 invalid ward "
+                  "polygons were repaired (GEOS MakeValid).");
+    assert_output_has(TMP "/bowtie/out", "run_summary.txt", "\nrepaired.wards = 1\n");
 }
 
 /* Null shapes and degenerate ones are skipped and counted: a null path and
@@ -393,6 +528,11 @@ static void test_null_and_empty_geometries(void **state)
     assert_int_equal(ds->residents.n, 1);
     assert_int_equal(ds->residents.fid[0], 1);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/nulls/out");
+    assert_warned(TMP "/nulls/out", "skipped.paths_empty = 2", "Skipped for want of a usable "
+                  "geometry (null, empty or degenerate): 2 path, 2 site and 1 resident features.");
+    assert_output_has(TMP "/nulls/out", "run_summary.txt", "\nskipped.sites_empty = 2\n");
+    assert_output_has(TMP "/nulls/out", "run_summary.txt", "\nskipped.residents_empty = 1\n");
 }
 
 /* Coordinates that are not numbers, absurdly large, or not lon/lat in a
@@ -421,6 +561,9 @@ static void test_bad_coordinates(void **state)
     assert_int_equal(ds->residents.n, 1);
     assert_int_equal(ds->stats.residents_empty, 1);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/badxy/out");
+    assert_warned(TMP "/badxy/out", "skipped.residents_empty = 1", "0 path, 0 site and 1 "
+                  "resident features.");
 
     /* a path with one bad vertex among good ones */
     layer_t P = { TMP "/badxy/paths", SHPT_ARC, GR_WKT_BNG, 1, PATH_F, "C", 1 };
@@ -482,6 +625,9 @@ static void test_blank_negative_population(void **state)
     assert_int_equal(ds->residents.n, 3);
     assert_int_equal(ds->stats.residents_zero_pop, 1);
     gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/pop/out");
+    assert_warned(TMP "/pop/out", "residents.zero_population = 1",
+                  "1 resident points have a population of 0 and weigh nothing.");
 }
 
 /* Decision (README): a repeated non-blank site id is an error naming both
@@ -624,6 +770,14 @@ static void islands_config(gr_config_t *cfg)
     set_path(&cfg->residents, TMP "/islands/residents.shp");
 }
 
+/* The real command on the islands fixture, into TMP/islands/out. */
+static void islands_cli(void)
+{
+    gr_config_t cfg;
+    islands_config(&cfg);
+    cli_ok(&cfg, TMP "/islands/out");
+}
+
 /* Two islands; r1 and r2 (pop 7 + 3 = 10) are on the one without a park:
  * cut off, 1 island. Their distances are infinite. */
 static void test_path_islands(void **state)
@@ -645,12 +799,26 @@ static void test_path_islands(void **state)
     assert_int_equal(cut.islands, 1);
     assert_float_equal(park->res_dist_m[0], 510.0, 0.01);
     assert_true(isinf(park->res_dist_m[1]) && isinf(park->res_dist_m[2]));
+    /* the run counts them per category: parks have entrances, meadows none */
+    assert_int_equal(park->cut_off.residents, 2);
+    assert_float_equal(park->cut_off.population, 10.0, 1e-9);
+    assert_int_equal(park->cut_off.islands, 1);
+    int meadow = gr_config_category(&run->cfg, "meadow");
+    assert_true(meadow > 0);
+    assert_int_equal(run->cats[meadow].n_sources, 0);
+    assert_int_equal(run->cats[meadow].cut_off.residents, 0);
     /* with no sources every snapped resident (r0, r1, r2) is cut off */
     assert_int_equal(gr_islands_cut_off(run->g, NULL, 0, run->res_snap, NULL,
                                         run->ds->residents.n, &cut, &err), 0);
     assert_int_equal(cut.residents, 3);
     assert_int_equal(cut.islands, 2);
     gr_run_free(run);
+    islands_cli();
+    assert_warned(TMP "/islands/out", "cut_off.park = 2 residents, 10 people, on 1 path islands "
+                  "with no entrance", "2 resident points (10 people) are on 1 path islands with "
+                  "no park entrance: no walk along the paths reaches one, however long.");
+    assert_output_has(TMP "/islands/out", "run_summary.txt",
+                      "\ncut_off.meadow = n/a (no entrance anywhere)\n");
 }
 
 /* r3 at x=-1000 is in no ward: counted outside (1 resident, pop 4) and
@@ -668,6 +836,13 @@ static void test_residents_outside_wards(void **state)
     assert_float_equal(cv->pop[cv->n_wards], 20.0, 1e-9);
     assert_int_equal(run->n_unsnapped, 1);
     gr_run_free(run);
+    islands_cli();
+    assert_warned(TMP "/islands/out", "residents.outside_wards = 1",
+                  "1 resident points (4 people) lie outside every ward and are left out of the "
+                  "ward and area figures.");
+    assert_warned(TMP "/islands/out", "residents.unsnapped = 1",
+                  "1 residents' points (4 people) are more than 250 m from any path");
+    assert_output_has(TMP "/islands/out", "ward_coverage.csv", "\n\"TOTAL\",\"All wards\",\"\",20,0,");
 }
 
 /* P9 is 2000 m from any path: 2 park sites, 1 unreached. */
@@ -681,6 +856,13 @@ static void test_sites_unreached(void **state)
     assert_int_equal(run->cats[0].n_sites, 2);
     assert_int_equal(run->cats[0].n_sites_unreached, 1);
     gr_run_free(run);
+    islands_cli();
+    assert_output_has(TMP "/islands/out", "run_summary.txt",
+                      "\ncategory.park = 2 sites, 1 unreached, ");
+    assert_output_has(TMP "/islands/out", "report.md",
+                      "1 of 2 park sites have no path entrance within 250 m and serve nobody.");
+    assert_output_has(TMP "/islands/out", "report.html",
+                      "1 of 2 park sites have no path entrance within 250 m and serve nobody.");
 }
 
 /* ---- outputs and configuration ---- */
@@ -697,6 +879,27 @@ static void test_output_folder_not_writable(void **state)
     assert_non_null(strstr(err.msg, "afile/out: cannot create output folder: Not a directory"));
     assert_int_equal(gr_export_prepare_dir(TMP "/afile", &err), GR_EIO);
     assert_non_null(strstr(err.msg, "afile"));
+
+    /* the command: exit 1 before any work, one line */
+    gr_config_t cfg;
+    char msg[4096];
+    fx_town_config(&cfg, TOWN);
+    write_ini(&cfg, TMP "/cli.ini");
+    assert_int_equal(run_cli_limited(TMP "/cli.ini", TMP "/afile/out", 0, msg, sizeof msg), 1);
+    assert_one_line(msg, "greenreach: error: ", "afile/out: cannot create output folder: "
+                                                "Not a directory");
+
+    /* a folder where report.md goes: the rename fails, naming it, and no
+     * temporary file is left behind */
+    fx_mkdir(TMP "/taken/report.md");
+    assert_int_equal(run_cli_limited(TMP "/cli.ini", TMP "/taken", 0, msg, sizeof msg), 1);
+    assert_one_line(msg, "greenreach: error: ", "taken/report.md");
+    DIR *d = opendir(TMP "/taken");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        assert_true(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                    e->d_name[0] != '.');
+    closedir(d);
 }
 
 static void config_fails(const char *text, int code, const char *want)
@@ -710,6 +913,10 @@ static void config_fails(const char *text, int code, const char *want)
         print_error("rc %d: %s\n  wanted: %s\n", rc, err.msg, want);
     assert_int_equal(rc, code);
     assert_non_null(strstr(err.msg, want));
+    /* the command: exit 2 (configuration), one line */
+    char msg[4096];
+    assert_int_equal(run_cli_limited(TMP "/bad.ini", TMP "/cli_out", 0, msg, sizeof msg), 2);
+    assert_one_line(msg, "greenreach: ", want);
 }
 
 static void test_config_unknown_keys_and_bad_values(void **state)
@@ -730,6 +937,9 @@ static void test_config_unknown_keys_and_bad_values(void **state)
     gr_config_defaults(&cfg);
     assert_int_equal(gr_config_load(&cfg, TMP "/no_such.ini", &err), GR_EIO);
     assert_non_null(strstr(err.msg, "no_such.ini: cannot open config file"));
+    char msg[4096];
+    assert_int_equal(run_cli_limited(TMP "/no_such.ini", TMP "/cli_out", 0, msg, sizeof msg), 2);
+    assert_one_line(msg, "greenreach: ", "no_such.ini: cannot open config file");
 }
 
 /* ---- atomic outputs: a run killed midway ---- */

@@ -14,6 +14,7 @@
 #include "greenreach/dasymetric.h"
 #include "greenreach/entrance.h"
 #include "greenreach/graph.h"
+#include "greenreach/islands.h"
 #include "greenreach/load.h"
 #include "greenreach/search.h"
 #include "greenreach/segindex.h"
@@ -40,6 +41,9 @@ typedef struct {
     float *cmp_dist_m;           /* with compare_straight: per resident, the
                                     other mode's distance; else NULL */
     gr_coverage_t *cov;
+    gr_islands_cut_off_t cut_off;  /* snapped residents on path islands
+                                      with no entrance of this category;
+                                      zero when it has no entrance at all */
 } gr_cat_result_t;
 
 typedef struct {
