@@ -18,7 +18,7 @@ cmake --build build-asan -j"$jobs" >/dev/null
 (
   cd build-asan
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-  LSAN_OPTIONS=suppressions="$PWD/../scripts/lsan.supp" \
+  LSAN_OPTIONS=suppressions="$PWD/../scripts/lsan.supp":print_suppressions=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j"$jobs"
 )

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -574,6 +575,44 @@ static void test_bad_coordinates(void **state)
     set_path(&cfg.paths, TMP "/badxy/paths.shp");
     load_fails(&cfg, GR_EINPUT, "layer 'paths' feature 1: coordinate (400005, -1e+300) is "
                                 "absurdly large");
+}
+
+/* GeoJSON spells NaN too: GDAL reads a point [NaN, y] as POINT EMPTY,
+ * skipped and counted like any empty geometry, but keeps a NaN vertex in
+ * a polygon ring, which is an error naming the feature. */
+static void test_nan_in_geojson(void **state)
+{
+    (void)state;
+    fx_mkdir(TMP "/nanjs");
+    write_file(TMP "/nanjs/residents.geojson",
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+               "{\"name\":\"EPSG:27700\"}},\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"population\":5},\"geometry\":"
+               "{\"type\":\"Point\",\"coordinates\":[400500,300010]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"population\":6},\"geometry\":"
+               "{\"type\":\"Point\",\"coordinates\":[NaN,300010]}}]}");
+    write_file(TMP "/nanjs/greenspaces.geojson",
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":"
+               "{\"name\":\"EPSG:27700\"}},\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"site_id\":\"P1\",\"function\":\"park\"},"
+               "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[399900,299950],"
+               "[399900,300050],[400000,300050],[400000,299950],[399900,299950]]]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"site_id\":\"P2\",\"function\":\"park\"},"
+               "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[401000,299950],"
+               "[401000,300050],[NaN,300050],[401100,299950],[401000,299950]]]}}]}");
+    gr_config_t cfg;
+    fx_town_config(&cfg, TOWN);
+    set_path(&cfg.residents, TMP "/nanjs/residents.geojson");
+    gr_dataset_t *ds = load_ok(&cfg);
+    assert_int_equal(ds->residents.n, 1);
+    assert_int_equal(ds->stats.residents_empty, 1);
+    gr_dataset_free(ds, gh);
+    cli_ok(&cfg, TMP "/nanjs/out");
+    assert_warned(TMP "/nanjs/out", "skipped.residents_empty = 1", "0 path, 0 site and 1 "
+                  "resident features.");
+    set_path(&cfg.greenspaces, TMP "/nanjs/greenspaces.geojson");
+    load_fails(&cfg, GR_EINPUT, "nanjs/greenspaces.geojson layer 'greenspaces' feature 1: "
+                                "coordinate (nan, 300050) is not a finite number");
 }
 
 /* In a lon/lat layer, 200 degrees east is no longitude. A real point 90
@@ -1158,6 +1197,107 @@ static void test_killed_run_leaves_outputs_intact(void **state)
     assert_int_equal(file_size(TMP "/kill/rutland.gpkg-wal"), -1);
 }
 
+/* Inputs are opened read-only: inotify on the input folder (a GeoPackage,
+ * whose SQLite would leave a journal or WAL if opened for writing, the
+ * town's shapefiles and the config) sees files opened and read during a
+ * whole run, and none opened for writing (IN_CLOSE_WRITE fires on closing
+ * any file opened writable, even unchanged), modified, created, deleted,
+ * renamed or touched. */
+static void test_inputs_opened_read_only(void **state)
+{
+    (void)state;
+    fx_mkdir(TMP "/ro");
+    copy_file(GR_SOURCE_DIR "/geodata/rutland.gpkg", TMP "/ro/rutland.gpkg");
+    static const char *const exts[] = { "shp", "shx", "dbf", "prj" };
+    for (int i = 0; i < 4; i++) {
+        char from[512], to[512];
+        snprintf(from, sizeof from, TOWN "/greenspaces.%s", exts[i]);
+        snprintf(to, sizeof to, TMP "/ro/greenspaces.%s", exts[i]);
+        copy_file(from, to);
+    }
+    gr_config_t cfg;
+    fx_town_config(&cfg, TOWN);
+    gr_layer_spec_t *specs[] = { &cfg.wards, &cfg.paths, &cfg.residents };
+    static const char *const layers[] = { "wards", "paths", "residents" };
+    for (int i = 0; i < 3; i++) {
+        set_path(specs[i], TMP "/ro/rutland.gpkg");
+        snprintf(specs[i]->layer, sizeof specs[i]->layer, "%s", layers[i]);
+    }
+    set_path(&cfg.greenspaces, TMP "/ro/greenspaces.shp");
+    write_ini(&cfg, TMP "/ro/run.ini");
+    uint64_t hash = fnv1a(TMP "/ro/rutland.gpkg");
+
+    int fd = inotify_init1(IN_NONBLOCK);
+    assert_true(fd >= 0);
+    const uint32_t writes = IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+                            IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF;
+    assert_true(inotify_add_watch(fd, TMP "/ro", writes | IN_OPEN | IN_ACCESS) >= 0);
+    char msg[4096];
+    int status = run_cli_limited(TMP "/ro/run.ini", TMP "/ro_out", 0, msg, sizeof msg);
+    if (status != 0)
+        print_error("exit %d: %s\n", status, msg);
+    assert_int_equal(status, 0);
+
+    int n_open = 0, n_write = 0;
+    char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+    for (ssize_t len; (len = read(fd, buf, sizeof buf)) > 0;)
+        for (char *p = buf; p < buf + len;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            n_open += (ev->mask & IN_OPEN) != 0;
+            if (ev->mask & writes) {
+                n_write++;
+                print_error("input folder written: mask %#x on %s\n", ev->mask,
+                            ev->len ? ev->name : "(folder)");
+            }
+            p += sizeof *ev + ev->len;
+        }
+    close(fd);
+    assert_true(n_open >= 3);   /* the watch saw the run: config, gpkg, shapefile */
+    assert_int_equal(n_write, 0);
+    assert_true(fnv1a(TMP "/ro/rutland.gpkg") == hash);
+}
+
+/* A write that fails midway (a file size limit of 1 MB: the 1.4 MB
+ * residents.gpkg cannot be written, EFBIG) ends the run with exit 1 and
+ * one line naming the output; every earlier output is intact (each either
+ * as before or complete) and no temporary file is left. Runs after the
+ * killed-run test, on its outputs. */
+static void test_failed_write_leaves_outputs_intact(void **state)
+{
+    (void)state;
+    /* the runs killed before leave their temporary files (nothing can
+     * remove them on SIGKILL): clear them to see whether this run leaves any */
+    DIR *d = opendir(TMP "/kill/out");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        char p[1024];
+        snprintf(p, sizeof p, TMP "/kill/out/%s", e->d_name);
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-"))
+            assert_int_equal(unlink(p), 0);
+    }
+    closedir(d);
+    out_snapshot_t before = {0};
+    snapshot(TMP "/kill/out", "", &before);
+    assert_true(before.n >= 3);
+    char msg[4096];
+    int status = run_cli_limited(TMP "/kill/run.ini", TMP "/kill/out", 1000000, msg, sizeof msg);
+    assert_int_equal(status, 1);
+    assert_one_line(msg, "greenreach: error: ", "kill/out/residents.gpkg: cannot write");
+    for (int i = 0; i < before.n; i++) {
+        int ok = file_is_intact(TMP "/kill/out", &before.f[i], &before.f[i]);
+        if (!ok)
+            print_error("failed write: %s damaged\n", before.f[i].path);
+        assert_true(ok);
+    }
+    d = opendir(TMP "/kill/out");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        assert_true(strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+                    e->d_name[0] != '.');
+    closedir(d);
+    snapshot_free(&before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1173,6 +1313,7 @@ int main(void)
         cmocka_unit_test(test_null_and_empty_geometries),
         cmocka_unit_test(test_bad_coordinates),
         cmocka_unit_test(test_geographic_out_of_range),
+        cmocka_unit_test(test_nan_in_geojson),
         cmocka_unit_test(test_blank_negative_population),
         cmocka_unit_test(test_duplicate_site_ids),
         cmocka_unit_test(test_truncated_and_corrupt_files),
@@ -1182,6 +1323,8 @@ int main(void)
         cmocka_unit_test(test_output_folder_not_writable),
         cmocka_unit_test(test_config_unknown_keys_and_bad_values),
         cmocka_unit_test(test_killed_run_leaves_outputs_intact),
+        cmocka_unit_test(test_failed_write_leaves_outputs_intact),
+        cmocka_unit_test(test_inputs_opened_read_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
