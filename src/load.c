@@ -511,7 +511,10 @@ static int load_path_feature(const gr_config_t *cfg, src_t *s, OGRFeatureH f, in
     if (added < 0)
         return gr_error_set(err, GR_ENOMEM, "out of memory reading paths");
     /* a line of one point (or of empty parts) has nothing to walk */
-    ds->stats.paths_empty += added == 0;
+    if (added == 0) {
+        ds->stats.paths_empty++;
+        return 0;   /* nothing to place (and L->x may still be NULL) */
+    }
     uint32_t end = L->start[L->n_lines];
     return place_xy(s, f, L->x + base, L->y + base, end - base, err);
 }
