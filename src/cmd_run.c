@@ -71,7 +71,7 @@ static int write_task(void *ctx, uint32_t task)
     write_job_t *j = ctx;
     if (task == 0)
         return gr_export_residents(j->run, j->dir, &j->err[0]);
-    int rc = gr_export_ward_csv(j->run, j->tg, j->dir, &j->err[1]);
+    int rc = gr_export_ward_csv(j->run, j->tg, NULL, j->dir, &j->err[1]);
     if (!rc)
         rc = gr_export_nbhd_csv(j->run, j->tg, j->dir, &j->err[1]);
     if (!rc)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
 
@@ -117,6 +118,31 @@ void gr_config_defaults(gr_config_t *cfg)
     default_targets(cfg);
     cfg->lowcar_threshold = -1.0;
     COPY(cfg->out_dir, "out");
+    cfg->formats = GR_FORMAT_GPKG;
+    COPY(cfg->pg_schema, "public");
+    cfg->catchment_buffer_m = 50.0;
+}
+
+int gr_config_parse_formats(const char *list, unsigned *out)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        { "gpkg", GR_FORMAT_GPKG }, { "geojson", GR_FORMAT_GEOJSON },
+        { "shp", GR_FORMAT_SHP }, { "postgis", GR_FORMAT_POSTGIS },
+    };
+    char buf[GR_LIST_MAX];
+    *out = 0;
+    COPY(buf, list);
+    for (char *save = NULL, *tok = strtok_r(buf, ", ", &save); tok;
+         tok = strtok_r(NULL, ", ", &save)) {
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strcasecmp(tok, names[i].name) == 0)
+                bit = names[i].bit;
+        if (!bit)
+            return -1;
+        *out |= bit;
+    }
+    return *out ? 0 : -1;
 }
 
 double gr_config_threshold_m(const gr_config_t *cfg, int i)
@@ -184,6 +210,9 @@ int gr_config_resolve(gr_config_t *cfg, gr_error_t *err)
         if (rc)
             return rc;
     }
+    if ((cfg->formats & GR_FORMAT_POSTGIS) && !cfg->pg_conn[0])
+        return gr_error_set(err, GR_ECONFIG,
+                            "format postgis needs a connection string ([output] postgis or --pg)");
     return 0;
 }
 
@@ -261,7 +290,8 @@ typedef struct {
     char joined[2 * GR_LIST_MAX];
 } ini_ctx_t;
 
-typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS, K_WALK_MODE, K_BOOL } key_kind_t;
+typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS, K_WALK_MODE, K_BOOL,
+               K_FORMATS } key_kind_t;
 
 typedef struct {
     const char *section, *key;
@@ -305,6 +335,9 @@ static const key_spec_t keys[] = {
     D("walk", "mode", walk_mode, K_WALK_MODE),
     S("output", "dir", out_dir), S("output", "crs", target_crs),
     D("output", "compare_straight", compare_straight, K_BOOL),
+    D("output", "formats", formats, K_FORMATS), S("output", "postgis", pg_conn),
+    S("output", "pg_schema", pg_schema),
+    D("catchment", "buffer_m", catchment_buffer_m, K_POS_DOUBLE),
 };
 
 static int parse_double(const char *s, double *out)
@@ -421,6 +454,13 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
             return -1;
         }
         memcpy(base, value, strlen(value) + 1);
+        return 0;
+    case K_FORMATS:
+        if (gr_config_parse_formats(value, (unsigned *)base)) {
+            snprintf(c->msg, sizeof c->msg, "'%s' must list gpkg, geojson, shp or postgis, got '%s'",
+                     k->key, value);
+            return -1;
+        }
         return 0;
     case K_THRESHOLDS:
         return parse_values(c->cfg->threshold_min, &c->cfg->n_thresholds, value, c->msg,

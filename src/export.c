@@ -74,7 +74,14 @@ int gr_export_prepare_dir(const char *dir, gr_error_t *err)
     return 0;
 }
 
-/* ---- ward_coverage.csv ---- */
+/* ---- ward_coverage.csv, nbhd_coverage.csv: the table rows as CSV ---- */
+
+typedef struct {
+    gr_sink_t base;
+    FILE *f;
+    int is_header;
+    int col;
+} csv_sink_t;
 
 void gr_export_csv_str(FILE *f, const char *s)
 {
@@ -87,79 +94,63 @@ void gr_export_csv_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void target_header(FILE *f, const gr_targets_t *tg)
+static int csv_next(csv_sink_t *c, const char *name)
 {
-    for (int i = 0; tg && i < tg->n; i++) {
-        const char *id = tg->res[i].target->id;
-        if (tg->res[i].target->kind == GR_TARGET_COVERAGE)
-            fprintf(f, ",%s_pop,%s_within,%s_share,%s_shortfall,%s", id, id, id, id, id);
-        else
-            fprintf(f, ",%s_sites,%s_area_m2,%s_shortfall,%s", id, id, id, id);
-    }
+    if (c->col++ > 0)
+        fputc(',', c->f);
+    if (c->is_header)
+        fputs(name, c->f);
+    return c->is_header;
 }
 
-static void target_cells(FILE *f, const gr_targets_t *tg, int i, const gr_measure_t *m)
+static void csv_text(gr_sink_t *s, const char *name, const char *v, int is_quoted)
 {
-    const char *v = gr_verdict_name(m->verdict);
-    if (tg->res[i].target->kind == GR_TARGET_COVERAGE)
-        fprintf(f, ",%.0f,%.0f,%.6f,%.0f,%s", m->pop, m->pop_within, m->share,
-                m->shortfall_pop, v);
+    csv_sink_t *c = (csv_sink_t *)s;
+    if (csv_next(c, name))
+        return;
+    if (is_quoted)
+        gr_export_csv_str(c->f, v);
     else
-        fprintf(f, ",%u,%.0f,%.0f,%s", m->n_sites, m->site_area_m2, m->shortfall_pop, v);
+        fputs(v, c->f);
 }
 
-static void csv_header(FILE *f, const gr_run_t *run)
+static void csv_num(gr_sink_t *s, const char *name, double v, int decimals, int is_null)
 {
-    fputs("ward_code,ward_name,nbhd,population,pop_unsnapped", f);
-    for (int c = 0; c < run->n_cats; c++) {
-        const gr_category_t *cat = run->cats[c].cat;
-        for (int t = 0; t < cat->n_thr; t++)
-            fprintf(f, ",%s_pop_%s,%s_share_%s", cat->name, cat->thr_label[t], cat->name,
-                    cat->thr_label[t]);
-    }
+    csv_sink_t *c = (csv_sink_t *)s;
+    if (!csv_next(c, name) && !is_null)
+        fprintf(c->f, "%.*f", decimals, v);
 }
 
-static void csv_row(FILE *f, const gr_run_t *run, uint32_t r, const char *code, const char *name,
-                    const char *nbhd)
+/* Starts a line of the CSV: the header when is_header. */
+static gr_sink_t *csv_line(csv_sink_t *c, int is_header)
 {
-    const gr_coverage_t *c0 = run->cats[0].cov;
-    gr_export_csv_str(f, code);
-    fputc(',', f);
-    gr_export_csv_str(f, name);
-    fputc(',', f);
-    gr_export_csv_str(f, nbhd);
-    fprintf(f, ",%.0f,%.0f", c0->pop[r], c0->pop_unsnapped[r]);
-    for (int c = 0; c < run->n_cats; c++) {
-        const gr_coverage_t *cv = run->cats[c].cov;
-        for (uint32_t t = 0; t < cv->n_thr; t++)
-            fprintf(f, ",%.0f,%.6f", cv->pop_within[(size_t)r * cv->n_thr + t],
-                    gr_coverage_share(cv, r, t));
-    }
+    if (c->col > 0 || c->is_header)
+        fputc('\n', c->f);
+    c->col = 0;
+    c->is_header = is_header;
+    return &c->base;
 }
 
-int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *tg, const char *dir,
-                       gr_error_t *err)
+static csv_sink_t csv_sink(FILE *f)
+{
+    return (csv_sink_t){ .base = { csv_text, csv_num, NULL }, .f = f };
+}
+
+int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *tg, const gr_catchments_t *cs,
+                       const char *dir, gr_error_t *err)
 {
     char tmp[GR_PATH_MAX + 64];
     FILE *f;
     int rc = gr_export_open_tmp(dir, "ward_coverage.csv", tmp, sizeof tmp, &f, err);
     if (rc)
         return rc;
-    const gr_wards_t *w = &run->ds->wards;
-    csv_header(f, run);
-    target_header(f, tg);
-    fputc('\n', f);
-    for (uint32_t r = 0; run->n_cats > 0 && r <= w->n; r++) {
-        bool is_total = r == w->n;
-        const char *nbhd = w->nbhd[r < w->n ? r : 0];
-        if (tg && !is_total && tg->ward_nbhd[r] != GR_NONE)
-            nbhd = tg->nbhd_name[tg->ward_nbhd[r]];
-        csv_row(f, run, r, is_total ? "TOTAL" : w->code[r], is_total ? "All wards" : w->name[r],
-                is_total ? "" : nbhd);
-        for (int i = 0; tg && i < tg->n; i++)
-            target_cells(f, tg, i, is_total ? &tg->res[i].area : &tg->res[i].ward[r]);
-        fputc('\n', f);
+    csv_sink_t c = csv_sink(f);
+    for (uint32_t r = 0; run->n_cats > 0 && r <= run->ds->wards.n; r++) {
+        if (r == 0)
+            gr_wardtable_row(run, tg, cs, r, csv_line(&c, 1));
+        gr_wardtable_row(run, tg, cs, r, csv_line(&c, 0));
     }
+    fputc('\n', f);
     return gr_export_commit(f, tmp, dir, "ward_coverage.csv", err);
 }
 
@@ -171,19 +162,13 @@ int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *tg, const char *
     int rc = gr_export_open_tmp(dir, "nbhd_coverage.csv", tmp, sizeof tmp, &f, err);
     if (rc)
         return rc;
-    fputs("nbhd,wards", f);
-    target_header(f, tg);
-    fputc('\n', f);
+    csv_sink_t c = csv_sink(f);
     for (uint32_t k = 0; k <= tg->n_nbhd; k++) {
-        uint32_t n_wards = 0;
-        for (uint32_t w = 0; w < tg->n_wards; w++)
-            n_wards += k == tg->n_nbhd || tg->ward_nbhd[w] == k;
-        gr_export_csv_str(f, k < tg->n_nbhd ? tg->nbhd_name[k] : "ALL");
-        fprintf(f, ",%u", n_wards);
-        for (int i = 0; i < tg->n; i++)
-            target_cells(f, tg, i, k < tg->n_nbhd ? &tg->res[i].nbhd[k] : &tg->res[i].area);
-        fputc('\n', f);
+        if (k == 0)
+            gr_nbhdtable_row(tg, k, csv_line(&c, 1));
+        gr_nbhdtable_row(tg, k, csv_line(&c, 0));
     }
+    fputc('\n', f);
     (void)run;
     return gr_export_commit(f, tmp, dir, "nbhd_coverage.csv", err);
 }

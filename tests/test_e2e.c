@@ -107,7 +107,7 @@ static void test_outputs_written(void **state)
     gr_run_t *run = run_town();
     gr_error_t err = {0};
     assert_int_equal(gr_export_prepare_dir(DIR "/out", &err), 0);
-    assert_int_equal(gr_export_ward_csv(run, NULL, DIR "/out", &err), 0);
+    assert_int_equal(gr_export_ward_csv(run, NULL, NULL, DIR "/out", &err), 0);
     assert_int_equal(gr_export_residents(run, DIR "/out", &err), 0);
     gr_run_free(run);
     const char *csv = slurp(DIR "/out/ward_coverage.csv");

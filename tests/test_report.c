@@ -64,7 +64,7 @@ static void run_and_report(double level)
     assert_int_equal(gr_targets_evaluate(run, &tg, &err), 0);
     assert_int_equal(gr_export_prepare_dir(OUT, &err), 0);
     gr_history_load(OUT, &prev);
-    assert_int_equal(gr_export_ward_csv(run, tg, OUT, &err), 0);
+    assert_int_equal(gr_export_ward_csv(run, tg, NULL, OUT, &err), 0);
     assert_int_equal(gr_report_write(run, tg, prev, OUT, &err), 0);
     gr_history_free(prev);
     gr_targets_free(tg);

@@ -130,10 +130,31 @@ typedef struct {
     /* also measure the other way (straight in network mode and back), so
      * the report can set both shares of every coverage target side by side */
     bool compare_straight;
+
+    /* GIS layers (layers.h): GR_FORMAT_* bits, the PostGIS connection
+     * string and schema, and the catchment band width */
+    unsigned formats;
+    char pg_conn[GR_PATH_MAX];
+    char pg_schema[GR_NAME_MAX];
+    double catchment_buffer_m;
 } gr_config_t;
 
+/* Output formats of the GIS layers. */
+enum {
+    GR_FORMAT_GPKG = 1,      /* "gpkg": one GeoPackage, every layer */
+    GR_FORMAT_GEOJSON = 2,   /* "geojson": one RFC 7946 file per layer */
+    GR_FORMAT_SHP = 4,       /* "shp": one ESRI Shapefile per layer */
+    GR_FORMAT_POSTGIS = 8    /* "postgis": tables through GDAL's PG driver */
+};
+
+/* Parses a comma-separated list of format names (gpkg, geojson, shp,
+ * postgis; case-insensitive) into GR_FORMAT_* bits. Returns -1 on an
+ * unknown or empty name. */
+int gr_config_parse_formats(const char *list, unsigned *out);
+
 /* Fills cfg with the shipped defaults (bundled Rutland data, 4.8 km/h,
- * 15 and 20 minutes, park category, 250 m snap cap, 1 m join tolerance). */
+ * 15 and 20 minutes, park category, 250 m snap cap, 1 m join tolerance,
+ * GeoPackage layers with 50 m catchment bands). */
 void gr_config_defaults(gr_config_t *cfg);
 
 /* Reads an INI file over the values already in cfg. Unknown sections or
@@ -148,7 +169,8 @@ double gr_config_max_threshold_m(const gr_config_t *cfg);
 
 /* Resolves every category's thresholds into metres and labels (categories
  * without their own take the [walk] thresholds) and checks that every
- * target names a category and one of its thresholds. */
+ * target names a category and one of its thresholds, and that the postgis
+ * format has a connection string. */
 int gr_config_resolve(gr_config_t *cfg, gr_error_t *err);
 
 /* Index of the category named name, or -1. */

@@ -10,6 +10,7 @@
 #include "greenreach/error.h"
 #include "greenreach/pipeline.h"
 #include "greenreach/targets.h"
+#include "greenreach/wardtable.h"
 
 /* Writes <dir>/ward_coverage.csv: one row per ward, then a total row
  * (ward_code "TOTAL"). Columns: ward_code, ward_name, nbhd, population,
@@ -17,9 +18,11 @@
  * <cat>_share_<label> (share 0..1, 6 decimals), then per target (when
  * targets is not NULL) its measures and verdict: coverage targets
  * <id>_pop, <id>_within, <id>_share, <id>_shortfall, <id>; presence
- * targets <id>_sites, <id>_area_m2, <id>_shortfall, <id>. */
+ * targets <id>_sites, <id>_area_m2, <id>_shortfall, <id>; then, when cs is
+ * not NULL, the ward's area and the catchment areas inside it (see
+ * wardtable.h, which defines the columns). */
 int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *targets,
-                       const char *dir, gr_error_t *err);
+                       const gr_catchments_t *cs, const char *dir, gr_error_t *err);
 
 /* Writes <dir>/nbhd_coverage.csv: one row per neighbourhood and an
  * area-wide row ("ALL"), with the same target columns. */
