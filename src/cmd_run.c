@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "greenreach/catchment.h"
 #include "greenreach/config.h"
 #include "greenreach/export.h"
+#include "greenreach/layers.h"
 #include "greenreach/parallel.h"
 #include "greenreach/pipeline.h"
 #include "greenreach/report.h"
@@ -17,18 +19,23 @@
 typedef struct {
     const char *config;
     const char *out_dir;
+    const char *pg_conn;
+    unsigned formats;            /* 0: as configured */
     int is_quiet;
     int is_strict;
 } cli_opts_t;
 
 static void usage(FILE *f)
 {
-    fputs("usage: greenreach run [--config FILE] [--out DIR] [--quiet] [--strict]\n"
+    fputs("usage: greenreach run [--config FILE] [--out DIR] [--format LIST]... [--pg CONN]\n"
+          "                      [--quiet] [--strict]\n"
           "  Computes walking catchments, ward coverage and the targets; writes DIR\n"
           "  (default out/). Without --config the bundled Rutland data and shipped\n"
-          "  defaults are used. Exit status: 0 done (even if targets are missed),\n"
-          "  1 error, 2 bad usage or configuration, 3 with --strict when an\n"
-          "  area-wide target is missed.\n",
+          "  defaults are used. --format (repeatable, comma-separated): GIS layers as\n"
+          "  gpkg (default), geojson, shp, postgis (into the database CONN, e.g.\n"
+          "  \"PG:dbname=gis host=/run/postgresql\"). Exit status: 0 done (even if\n"
+          "  targets are missed), 1 error, 2 bad usage or configuration, 3 with\n"
+          "  --strict when an area-wide target is missed.\n",
           f);
 }
 
@@ -43,7 +50,14 @@ static int parse_args(int argc, char **argv, cli_opts_t *o)
             o->config = argv[++i];
         else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
             o->out_dir = argv[++i];
-        else
+        else if (strcmp(argv[i], "--pg") == 0 && i + 1 < argc)
+            o->pg_conn = argv[++i];
+        else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            unsigned bits;
+            if (gr_config_parse_formats(argv[++i], &bits))
+                return -1;
+            o->formats |= bits;
+        } else
             return -1;
     }
     return 0;
@@ -56,11 +70,14 @@ static void on_progress(const char *msg, void *ctx)
 }
 
 /* The outputs in two independent halves, one per core: residents.gpkg
- * (most of the writing at national scale: SQLite and its R-tree) and the
- * tables, report and maps. Each writes only its own files. */
+ * and the GIS layers (most of the writing at national scale: SQLite and
+ * its R-tree, GDAL drivers), and the tables, report and maps. Each writes
+ * only its own files; the layers read geometries through their own GEOS
+ * context, so the maps can use the run's at the same time. */
 typedef struct {
     gr_run_t *run;
     const gr_targets_t *tg;
+    const gr_catchments_t *cs;
     const gr_history_t *prev;
     const char *dir;
     gr_error_t err[2];
@@ -69,9 +86,17 @@ typedef struct {
 static int write_task(void *ctx, uint32_t task)
 {
     write_job_t *j = ctx;
-    if (task == 0)
-        return gr_export_residents(j->run, j->dir, &j->err[0]);
-    int rc = gr_export_ward_csv(j->run, j->tg, NULL, j->dir, &j->err[1]);
+    const gr_config_t *cfg = &j->run->cfg;
+    gr_layers_src_t src = { j->run, j->tg, j->cs };
+    if (task == 0) {
+        int rc = gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, j->dir, "residents.gpkg",
+                                      &j->err[0]);
+        if (!rc)
+            rc = gr_layers_write(&src, cfg->formats, j->dir, cfg->pg_conn, cfg->pg_schema,
+                                 &j->err[0]);
+        return rc;
+    }
+    int rc = gr_export_ward_csv(j->run, j->tg, j->cs, j->dir, &j->err[1]);
     if (!rc)
         rc = gr_export_nbhd_csv(j->run, j->tg, j->dir, &j->err[1]);
     if (!rc)
@@ -79,20 +104,34 @@ static int write_task(void *ctx, uint32_t task)
     return rc;
 }
 
-static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const char *dir,
-                         gr_error_t *err)
+static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const gr_catchments_t *cs,
+                         const char *dir, gr_error_t *err)
 {
     double t0 = gr_now_s();
     gr_history_t *prev = NULL;
     gr_history_load(dir, &prev);   /* before the ward table is replaced */
     int rc = gr_export_prepare_dir(dir, err);
-    write_job_t job = { run, tg, prev, dir, { { 0 }, { 0 } } };
+    write_job_t job = { run, tg, cs, prev, dir, { { 0 }, { 0 } } };
     if (!rc && (rc = gr_parallel_for(2, write_task, &job)))
         *err = job.err[0].code ? job.err[0] : job.err[1];
     gr_history_free(prev);
     run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
     if (!rc)
         rc = gr_export_summary(run, dir, err);
+    return rc;
+}
+
+static int build_catchments(gr_run_t *run, int is_quiet, gr_catchments_t **cs, gr_error_t *err)
+{
+    int rc = gr_catchments_build(run, run->cfg.catchment_buffer_m, cs, err);
+    if (!rc) {
+        run->phase_s[GR_PHASE_CATCHMENTS] = (*cs)->build_s;
+        if (!is_quiet) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "catchment polygons: %d in %.2f s", (*cs)->n, (*cs)->build_s);
+            on_progress(msg, NULL);
+        }
+    }
     return rc;
 }
 
@@ -118,7 +157,11 @@ static void print_headline(const gr_run_t *run, const gr_targets_t *tg, const ch
         putchar('\n');
     }
     printf("outputs in %s/: report.html report.md ward_coverage.csv nbhd_coverage.csv "
-           "residents.gpkg run_summary.txt maps/\n", dir);
+           "residents.gpkg run_summary.txt maps/", dir);
+    unsigned fm = run->cfg.formats;
+    printf("%s%s%s%s\n", fm & GR_FORMAT_GPKG ? " greenreach.gpkg" : "",
+           fm & GR_FORMAT_GEOJSON ? " geojson/" : "", fm & GR_FORMAT_SHP ? " shp/" : "",
+           fm & GR_FORMAT_POSTGIS ? " (and PostGIS tables)" : "");
 }
 
 int gr_cmd_run(int argc, char **argv)
@@ -137,17 +180,25 @@ int gr_cmd_run(int argc, char **argv)
     }
     if (o.out_dir)
         snprintf(cfg.out_dir, sizeof cfg.out_dir, "%s", o.out_dir);
+    if (o.formats)
+        cfg.formats = o.formats;
+    if (o.pg_conn)
+        snprintf(cfg.pg_conn, sizeof cfg.pg_conn, "%s", o.pg_conn);
     gr_run_t *run = NULL;
     gr_targets_t *tg = NULL;
+    gr_catchments_t *cs = NULL;
     int rc = gr_export_prepare_dir(cfg.out_dir, &err);
     if (!rc)
         rc = gr_run_compute(&cfg, o.is_quiet ? NULL : on_progress, NULL, &run, &err);
     if (!rc)
         rc = gr_targets_evaluate(run, &tg, &err);
-    if (!rc && !o.is_quiet)
-        on_progress("writing tables, report and maps", NULL);
     if (!rc)
-        rc = write_outputs(run, tg, cfg.out_dir, &err);
+        rc = build_catchments(run, o.is_quiet, &cs, &err);
+    if (!rc && !o.is_quiet)
+        on_progress("writing tables, layers, report and maps", NULL);
+    if (!rc)
+        rc = write_outputs(run, tg, cs, cfg.out_dir, &err);
+    gr_catchments_free(cs);
     if (rc) {
         fprintf(stderr, "greenreach: error: %s\n", err.msg);
         gr_targets_free(tg);

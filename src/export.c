@@ -1,14 +1,12 @@
+/* renameat2 (Linux, glibc 2.28): swapping folders atomically */
+#define _GNU_SOURCE
 #include "greenreach/export.h"
 
-#include "greenreach/gpkg_rtree.h"
+#include <dirent.h>
+#include <fcntl.h>
 
 #include <errno.h>
-#include <gdal.h>
 #include <math.h>
-#include <ogr_api.h>
-#include <ogr_srs_api.h>
-#include <cpl_error.h>
-#include <cpl_string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +21,7 @@ static void tmp_name(char *buf, size_t n, const char *dir, const char *name)
     snprintf(buf, n, "%s/.%s.tmp-%ld", dir, name, (long)getpid());
 }
 
-static int commit_file(const char *tmp, const char *dir, const char *name, gr_error_t *err)
+int gr_export_commit_path(const char *tmp, const char *dir, const char *name, gr_error_t *err)
 {
     char final[GR_PATH_MAX + 64];
     snprintf(final, sizeof final, "%s/%s", dir, name);
@@ -52,7 +50,40 @@ int gr_export_commit(FILE *f, const char *tmp, const char *dir, const char *name
         remove(tmp);
         return gr_error_set(err, GR_EIO, "%s/%s: write failed", dir, name);
     }
-    return commit_file(tmp, dir, name, err);
+    return gr_export_commit_path(tmp, dir, name, err);
+}
+
+void gr_export_remove_folder(const char *path)
+{
+    char file[GR_PATH_MAX + 256];
+    DIR *d = opendir(path);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(file, sizeof file, "%s/%s", path, e->d_name);
+        remove(file);
+    }
+    if (d)
+        closedir(d);
+    rmdir(path);
+}
+
+int gr_export_commit_folder(const char *tmp, const char *dir, const char *name, gr_error_t *err)
+{
+    char final[GR_PATH_MAX + 64];
+    snprintf(final, sizeof final, "%s/%s", dir, name);
+    /* swap the complete new folder with the old one in one step, so a
+     * reader never sees a half-written or missing folder */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+        gr_export_remove_folder(tmp);
+        return 0;
+    }
+    if (errno == ENOENT && rename(tmp, final) == 0)
+        return 0;
+    int e = errno;
+    gr_export_remove_folder(tmp);
+    return gr_error_set(err, GR_EIO, "%s: cannot swap the new folder into place: %s", final,
+                        strerror(e));
 }
 
 int gr_export_prepare_dir(const char *dir, gr_error_t *err)
@@ -171,119 +202,6 @@ int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *tg, const char *
     fputc('\n', f);
     (void)run;
     return gr_export_commit(f, tmp, dir, "nbhd_coverage.csv", err);
-}
-
-/* ---- residents.gpkg ---- */
-
-static int add_field(OGRLayerH lyr, const char *name, OGRFieldType t)
-{
-    OGRFieldDefnH fd = OGR_Fld_Create(name, t);
-    OGRErr e = OGR_L_CreateField(lyr, fd, 1);
-    OGR_Fld_Destroy(fd);
-    return e == OGRERR_NONE ? 0 : -1;
-}
-
-static int residents_schema(const gr_run_t *run, OGRLayerH lyr)
-{
-    char name[GR_NAME_MAX + 32];
-    int bad = add_field(lyr, "source_fid", OFTInteger64) | add_field(lyr, "home_fid", OFTInteger64) |
-              add_field(lyr, "population", OFTReal) |
-              add_field(lyr, "ward_code", OFTString) | add_field(lyr, "snapped", OFTInteger) |
-              add_field(lyr, "snap_offset_m", OFTReal);
-    for (int c = 0; c < run->n_cats; c++) {
-        const char *cn = run->cats[c].cat->name;
-        snprintf(name, sizeof name, "%s_dist_m", cn);
-        bad |= add_field(lyr, name, OFTReal);
-        snprintf(name, sizeof name, "%s_site", cn);
-        bad |= add_field(lyr, name, OFTString);
-        for (int t = 0; t < run->cats[c].cat->n_thr; t++) {
-            snprintf(name, sizeof name, "%s_%s", cn, run->cats[c].cat->thr_label[t]);
-            bad |= add_field(lyr, name, OFTInteger);
-        }
-    }
-    return bad;
-}
-
-static int resident_feature(const gr_run_t *run, OGRLayerH lyr, uint32_t i)
-{
-    const gr_residents_t *R = &run->ds->residents;
-    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
-    int k = 0;
-    OGR_F_SetFieldInteger64(f, k++, R->fid[i]);
-    if (R->home_fid[i] >= 0)
-        OGR_F_SetFieldInteger64(f, k, R->home_fid[i]);
-    k++;
-    OGR_F_SetFieldDouble(f, k++, R->pop[i]);
-    if (run->res_ward[i] != GR_NONE)
-        OGR_F_SetFieldString(f, k, run->ds->wards.code[run->res_ward[i]]);
-    k++;
-    OGR_F_SetFieldInteger(f, k++, run->res_snapped[i]);
-    if (run->res_snapped[i])
-        OGR_F_SetFieldDouble(f, k, run->res_snap[i].offset_m);
-    k++;
-    for (int c = 0; c < run->n_cats; c++) {
-        const gr_cat_result_t *cr = &run->cats[c];
-        if (isfinite(cr->res_dist_m[i]))
-            OGR_F_SetFieldDouble(f, k, cr->res_dist_m[i]);
-        k++;
-        if (cr->res_site[i] != GR_NONE)
-            OGR_F_SetFieldString(f, k, run->ds->sites.site_id[cr->res_site[i]]);
-        k++;
-        for (int t = 0; t < cr->cat->n_thr; t++)
-            OGR_F_SetFieldInteger(f, k++, cr->res_dist_m[i] <= cr->cat->thr_m[t]);
-    }
-    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-    OGR_G_SetPoint_2D(pt, 0, R->x[i], R->y[i]);
-    OGR_F_SetGeometryDirectly(f, pt);
-    OGRErr e = OGR_L_CreateFeature(lyr, f);
-    OGR_F_Destroy(f);
-    return e == OGRERR_NONE ? 0 : -1;
-}
-
-static int write_residents(const gr_run_t *run, const char *path)
-{
-    GDALDriverH drv = GDALGetDriverByName("GPKG");
-    GDALDatasetH ds = drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
-    if (!ds)
-        return -1;
-    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-    OSRSetFromUserInput(srs, run->ds->crs_def);
-    /* the spatial index is bulk-loaded afterwards (gpkg_rtree.h) */
-    char **lco = CSLSetNameValue(NULL, "SPATIAL_INDEX", "NO");
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "residents", srs, wkbPoint, lco);
-    CSLDestroy(lco);
-    OSRRelease(srs);
-    int rc = (!lyr || residents_schema(run, lyr)) ? -1 : 0;
-    if (rc == 0 && GDALDatasetStartTransaction(ds, 0) != OGRERR_NONE)
-        rc = -1;
-    for (uint32_t i = 0; rc == 0 && i < run->ds->residents.n; i++)
-        rc = resident_feature(run, lyr, i);
-    if (rc == 0 && GDALDatasetCommitTransaction(ds) != OGRERR_NONE)
-        rc = -1;
-    GDALClose(ds);
-    return rc;
-}
-
-int gr_export_residents(const gr_run_t *run, const char *dir, gr_error_t *err)
-{
-    char tmp[GR_PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s/.residents.tmp-%ld.gpkg", dir, (long)getpid());
-    GDALAllRegister();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    int rc = write_residents(run, tmp);
-    CPLPopErrorHandler();
-    if (rc) {
-        remove(tmp);
-        return gr_error_set(err, GR_EIO, "%s/residents.gpkg: cannot write: %s", dir,
-                            CPLGetLastErrorMsg());
-    }
-    const gr_residents_t *R = &run->ds->residents;
-    rc = gr_gpkg_rtree_build(tmp, "residents", "geom", R->x, R->y, R->n, err);
-    if (rc) {
-        remove(tmp);
-        return rc;
-    }
-    return commit_file(tmp, dir, "residents.gpkg", err);
 }
 
 /* ---- run_summary.txt: what was read, with what settings, what was skipped ---- */

@@ -14,7 +14,7 @@
 #include "greenreach/wardindex.h"
 
 const char *const gr_phase_names[GR_PHASE_COUNT] = {
-    "load", "graph", "snap", "search", "coverage", "write"
+    "load", "graph", "snap", "search", "coverage", "catchments", "write"
 };
 
 double gr_now_s(void)

@@ -15,6 +15,7 @@
 
 #include "fixtures.h"
 #include "greenreach/export.h"
+#include "greenreach/layers.h"
 #include "greenreach/pipeline.h"
 
 #define DIR GR_TEST_TMP "/town"
@@ -108,7 +109,9 @@ static void test_outputs_written(void **state)
     gr_error_t err = {0};
     assert_int_equal(gr_export_prepare_dir(DIR "/out", &err), 0);
     assert_int_equal(gr_export_ward_csv(run, NULL, NULL, DIR "/out", &err), 0);
-    assert_int_equal(gr_export_residents(run, DIR "/out", &err), 0);
+    gr_layers_src_t src = { run, NULL, NULL };
+    assert_int_equal(gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, DIR "/out", "residents.gpkg",
+                                          &err), 0);
     gr_run_free(run);
     const char *csv = slurp(DIR "/out/ward_coverage.csv");
     assert_non_null(csv);

@@ -1,8 +1,8 @@
-/* export.h - writes a run's results: ward_coverage.csv and the residents
- * layer (GeoPackage), each to a temporary name in the output folder and
- * renamed into place only when complete, so a failed run leaves earlier
- * outputs untouched.
- * Owns: nothing. Needs: pipeline results, GDAL for the layer. */
+/* export.h - writes a run's tables: ward_coverage.csv, nbhd_coverage.csv
+ * and run_summary.txt (the GIS layers are layers.h's), each to a temporary
+ * name in the output folder and renamed into place only when complete, so
+ * a failed run leaves earlier outputs untouched.
+ * Owns: nothing. Needs: pipeline results, the ward table. */
 #ifndef GR_EXPORT_H
 #define GR_EXPORT_H
 
@@ -29,12 +29,6 @@ int gr_export_ward_csv(const gr_run_t *run, const gr_targets_t *targets,
 int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *targets,
                        const char *dir, gr_error_t *err);
 
-/* Writes <dir>/residents.gpkg, layer "residents": the point, population,
- * ward_code, snapped flag, snap offset and per category <cat>_dist_m
- * (NULL when beyond reach), <cat>_site and <cat>_<m>min served flags. */
-int gr_export_residents(const gr_run_t *run, const char *dir,
-                        gr_error_t *err);
-
 /* Writes <dir>/run_summary.txt: inputs (paths, sizes, dates), CRS, speed,
  * snap cap, thresholds, version, counts of everything skipped, phase times. */
 int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err);
@@ -51,6 +45,18 @@ int gr_export_commit(FILE *f, const char *tmp, const char *dir, const char *name
 
 /* Writes s as one quoted CSV field, quotes doubled (RFC 4180). */
 void gr_export_csv_str(FILE *f, const char *s);
+
+/* Renames tmp to <dir>/<name>; on failure removes tmp. */
+int gr_export_commit_path(const char *tmp, const char *dir, const char *name, gr_error_t *err);
+
+/* Puts the complete folder tmp in place of <dir>/<name>, exchanging the
+ * two in one rename when <dir>/<name> exists, then removes the old one;
+ * on failure removes tmp. */
+int gr_export_commit_folder(const char *tmp, const char *dir, const char *name,
+                            gr_error_t *err);
+
+/* Removes a flat folder and the files in it (temporary output folders). */
+void gr_export_remove_folder(const char *path);
 
 /* Creates dir (and parents) if missing and checks it is writable. */
 int gr_export_prepare_dir(const char *dir, gr_error_t *err);
