@@ -1,0 +1,457 @@
+/* test_layers.c - the GIS layers of a run on the town fixture (see
+ * fixtures.h), written as GeoPackage, GeoJSON, Shapefiles and PostGIS and
+ * read back through OGR: feature counts, field values, CRS, validity.
+ * The PostGIS tests need a real server: run through tests/with_pg.sh,
+ * which starts a throwaway PostgreSQL with PostGIS (scripts/pg_tmp.sh)
+ * and exports PGHOST.
+ *
+ * Numbers on the town, by hand: the park's entrance is the footway's start
+ * (x=0); the footway runs along y=0. Within 1200 m the catchment is the
+ * footway x 0..1200 buffered by 50 m: 1200 x 100 + R32 = 127803.6 m^2,
+ * within 1600 m 160000 + R32 = 167803.6 (R32 = 16 * 50^2 * sin(11.25 deg)
+ * = 7803.6129, the 32-gon of the two round end caps). Ward A (x -200..1250,
+ * 1450 x 1000 m) holds, of the 1600 m catchment, the left cap R32 / 2 plus
+ * 1250 x 100: 128901.8 m^2, share 0.088898; ward B (1950 x 1000) the rest,
+ * 350 x 100 + R32 / 2 = 38901.8, share 0.019950. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "greenreach/catchment.h"
+#include "greenreach/export.h"
+#include "greenreach/layers.h"
+#include "greenreach/pipeline.h"
+#include "greenreach/targets.h"
+
+#define TOWN GR_TEST_TMP "/town"
+#define OUT TOWN "/out"
+#define R32 (16.0 * 50.0 * 50.0 * sin(2.0 * 3.14159265358979323846 / 32.0))
+
+typedef struct {
+    gr_run_t *run;
+    gr_targets_t *tg;
+    gr_catchments_t *cs;
+} town_t;
+
+static town_t town;
+
+static void town_compute(double buffer_m)
+{
+    gr_config_t cfg;
+    gr_error_t err = {0};
+    fx_town_config(&cfg, TOWN);
+    if (gr_run_compute(&cfg, NULL, NULL, &town.run, &err) ||
+        gr_targets_evaluate(town.run, &town.tg, &err) ||
+        gr_catchments_build(town.run, buffer_m, &town.cs, &err))
+        fail_msg("%s", err.msg);
+}
+
+static void town_free(void)
+{
+    gr_catchments_free(town.cs);
+    gr_targets_free(town.tg);
+    gr_run_free(town.run);
+    memset(&town, 0, sizeof town);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    if (fx_write_town(TOWN, GR_WKT_BNG, NULL) || fx_mkdir(OUT))
+        return -1;
+    town_compute(50.0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    town_free();
+    return 0;
+}
+
+static int write_formats(unsigned formats, const char *pg, gr_error_t *err)
+{
+    gr_layers_src_t src = { town.run, town.tg, town.cs };
+    return gr_layers_write(&src, formats, OUT, pg, "public", err);
+}
+
+/* ---- reading back ---- */
+
+static GDALDatasetH open_ds(const char *path)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds)
+        fail_msg("cannot open %s: %s", path, CPLGetLastErrorMsg());
+    return ds;
+}
+
+static OGRLayerH layer(GDALDatasetH ds, const char *name)
+{
+    OGRLayerH lyr = GDALDatasetGetLayerByName(ds, name);
+    if (!lyr)
+        fail_msg("no layer %s", name);
+    return lyr;
+}
+
+/* The one feature matching the attribute filter (caller destroys). */
+static OGRFeatureH only(OGRLayerH lyr, const char *where)
+{
+    assert_int_equal(OGR_L_SetAttributeFilter(lyr, where), OGRERR_NONE);
+    OGR_L_ResetReading(lyr);
+    if (OGR_L_GetFeatureCount(lyr, 1) != 1)
+        fail_msg("%s: %lld features match %s, expected 1", OGR_L_GetName(lyr),
+                 (long long)OGR_L_GetFeatureCount(lyr, 1), where);
+    OGRFeatureH f = OGR_L_GetNextFeature(lyr);
+    OGR_L_SetAttributeFilter(lyr, NULL);
+    return f;
+}
+
+static double num(OGRFeatureH f, const char *field)
+{
+    int k = OGR_F_GetFieldIndex(f, field);
+    if (k < 0)
+        fail_msg("no field %s", field);
+    return OGR_F_GetFieldAsDouble(f, k);
+}
+
+static int is_null(OGRFeatureH f, const char *field)
+{
+    int k = OGR_F_GetFieldIndex(f, field);
+    if (k < 0)
+        fail_msg("no field %s", field);
+    return OGR_F_IsFieldSetAndNotNull(f, k) == 0;
+}
+
+static const char *epsg_of(OGRLayerH lyr)
+{
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+    assert_non_null(srs);
+    OSRAutoIdentifyEPSG(srs);
+    const char *code = OSRGetAuthorityCode(srs, NULL);
+    return code ? code : "?";
+}
+
+/* Every geometry of a polygon layer is valid; returns how many are not
+ * empty. */
+static int valid_polygons(OGRLayerH lyr)
+{
+    int n = 0;
+    OGR_L_ResetReading(lyr);
+    for (OGRFeatureH f; (f = OGR_L_GetNextFeature(lyr)); OGR_F_Destroy(f)) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (!g || OGR_G_IsEmpty(g))
+            continue;
+        assert_int_equal(OGR_G_IsValid(g), 1);
+        n++;
+    }
+    return n;
+}
+
+/* Counts and values every full-name format carries (GeoPackage, GeoJSON,
+ * PostGIS). Empty catchments (categories without sites) keep their row;
+ * the park's two are not empty. */
+static void check_layers(GDALDatasetH ds, int is_metric)
+{
+    OGRLayerH c = layer(ds, "catchments");
+    assert_int_equal(OGR_L_GetFeatureCount(c, 1), 13);   /* 8 categories, 13 thresholds */
+    OGRFeatureH f = only(c, "category = 'park' AND threshold = '15min'");
+    assert_float_equal(num(f, "area_m2"), round(120000 + R32), 0.5);
+    assert_float_equal(num(f, "threshold_m"), 1200, 0);
+    assert_float_equal(num(f, "parts"), 1, 0);
+    assert_float_equal(num(f, "holes"), 0, 0);
+    if (is_metric)
+        assert_float_equal(OGR_G_Area(OGR_F_GetGeometryRef(f)), 120000 + R32, 0.01);
+    OGR_F_Destroy(f);
+    f = only(c, "category = 'park' AND threshold = '20min'");
+    assert_float_equal(num(f, "area_m2"), round(160000 + R32), 0.5);
+    OGR_F_Destroy(f);
+    assert_int_equal(valid_polygons(c), 2);   /* only the park has sites */
+
+    OGRLayerH w = layer(ds, "wards");
+    assert_int_equal(OGR_L_GetFeatureCount(w, 1), 2);
+    f = only(w, "ward_code = 'A'");
+    assert_float_equal(num(f, "population"), 30, 0);
+    assert_float_equal(num(f, "area_m2"), 1450000, 0);
+    assert_float_equal(num(f, "park_catch_m2_20min"), round(125000 + R32 / 2), 0);
+    assert_float_equal(num(f, "park_catch_share_20min"), (125000 + R32 / 2) / 1450000, 1e-6);
+    assert_float_equal(num(f, "park_catch_m2_15min"), round(120000 + R32), 0);
+    OGR_F_Destroy(f);
+    f = only(w, "ward_code = 'B'");
+    assert_float_equal(num(f, "park_pop_20min"), 70, 0);
+    assert_float_equal(num(f, "park_catch_share_20min"), (35000 + R32 / 2) / 1950000, 1e-6);
+    OGR_F_Destroy(f);
+    assert_int_equal(valid_polygons(w), 2);
+
+    OGRLayerH r = layer(ds, "residents");
+    assert_int_equal(OGR_L_GetFeatureCount(r, 1), 7);
+    OGR_L_SetAttributeFilter(r, "park_20min = 1");   /* 1199, 510, 1310, 1599 m */
+    assert_int_equal(OGR_L_GetFeatureCount(r, 1), 4);
+    OGR_L_SetAttributeFilter(r, NULL);
+
+    /* beyond 1600 m of the park: the residents at 1710 and 2510 m (50, 60)
+     * and the unsnapped one (5); no other category has sites */
+    OGRLayerH u = layer(ds, "unserved");
+    assert_int_equal(OGR_L_GetFeatureCount(u, 1), 3);
+    f = only(u, "population = 5");
+    assert_int_equal(num(f, "snapped"), 0);
+    assert_true(is_null(f, "dist_m"));
+    OGR_F_Destroy(f);
+
+    /* P1 is nearest within 1200 m for 10 + 20, within 1600 m for 100 */
+    OGRLayerH s = layer(ds, "sites");
+    assert_int_equal(OGR_L_GetFeatureCount(s, 1), 2);
+    f = only(s, "site_id = 'P1'");
+    assert_float_equal(num(f, "park_pop_15min"), 30, 0);
+    assert_float_equal(num(f, "park_pop_20min"), 100, 0);
+    assert_true(is_null(f, "meadow_pop_15min"));
+    OGR_F_Destroy(f);
+    f = only(s, "site_id = 'C1'");
+    assert_true(is_null(f, "park_pop_20min"));
+    OGR_F_Destroy(f);
+    assert_int_equal(valid_polygons(s), 2);
+}
+
+/* GeoPackage: one file, every layer, the run's CRS (BNG). */
+static void test_geopackage(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_GPKG, NULL, &err), 0);
+    GDALDatasetH ds = open_ds(OUT "/greenreach.gpkg");
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 5);
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(epsg_of(GDALDatasetGetLayer(ds, i)), "27700");
+    check_layers(ds, 1);
+    GDALClose(ds);
+}
+
+/* GeoJSON: one RFC 7946 file per layer, in WGS 84 lon/lat: BNG
+ * (400000, 300000), the town's origin, is near 2.0 W, 52.6 N. */
+static void test_geojson(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "catchments", "wards", "residents", "unserved", "sites" };
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_GEOJSON, NULL, &err), 0);
+    for (int i = 0; i < 5; i++) {
+        char path[512];
+        snprintf(path, sizeof path, OUT "/geojson/%s.geojson", names[i]);
+        GDALDatasetH ds = open_ds(path);
+        OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+        assert_string_equal(epsg_of(lyr), "4326");
+        OGREnvelope e;
+        assert_int_equal(OGR_L_GetExtent(lyr, &e, 1), OGRERR_NONE);
+        assert_true(e.MinX > -2.1 && e.MaxX < -1.9 && e.MinY > 52.5 && e.MaxY < 52.7);
+        GDALClose(ds);
+    }
+    /* the layers as one dataset for the value checks: a folder of files */
+    GDALDatasetH ds = open_ds(OUT "/geojson/catchments.geojson");
+    OGRFeatureH f = only(layer(ds, "catchments"), "category = 'park' AND threshold = '20min'");
+    assert_float_equal(num(f, "area_m2"), round(160000 + R32), 0.5);
+    assert_int_equal(OGR_G_IsValid(OGR_F_GetGeometryRef(f)), 1);
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    const char *const others[] = { "wards", "residents", "unserved", "sites" };
+    const int counts[] = { 2, 7, 3, 2 };
+    for (int i = 0; i < 4; i++) {
+        char path[512];
+        snprintf(path, sizeof path, OUT "/geojson/%s.geojson", others[i]);
+        ds = open_ds(path);
+        assert_int_equal(OGR_L_GetFeatureCount(GDALDatasetGetLayer(ds, 0), 1), counts[i]);
+        GDALClose(ds);
+    }
+}
+
+static int has_line(const char *path, const char *line)
+{
+    char buf[512];
+    FILE *f = fopen(path, "r");
+    int found = 0;
+    while (f && !found && fgets(buf, sizeof buf, f))
+        found = strncmp(buf, line, strlen(line)) == 0 && buf[strlen(line)] == '\n';
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Shapefiles: one per layer in BNG, names cut to 10 characters as
+ * fields.csv records. */
+static void test_shapefiles(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_SHP, NULL, &err), 0);
+    assert_true(has_line(OUT "/shp/fields.csv", "wards,park_catch_m2_20min,parkcm220m"));
+    assert_true(has_line(OUT "/shp/fields.csv", "wards,park_share_20min,parkshr20m"));
+    assert_true(has_line(OUT "/shp/fields.csv", "residents,snap_offset_m,snap_off_m"));
+    GDALDatasetH ds = open_ds(OUT "/shp/wards.shp");
+    OGRLayerH w = GDALDatasetGetLayer(ds, 0);
+    assert_string_equal(epsg_of(w), "27700");
+    assert_int_equal(OGR_L_GetFeatureCount(w, 1), 2);
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(w);
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
+        assert_true(strlen(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i))) <= 10);
+    OGRFeatureH f = only(w, "ward_code = 'A'");
+    assert_float_equal(num(f, "parkcm220m"), round(125000 + R32 / 2), 0);
+    assert_float_equal(num(f, "parkshr20m"), 1.0, 1e-9);
+    OGR_F_Destroy(f);
+    assert_int_equal(valid_polygons(w), 2);
+    GDALClose(ds);
+    ds = open_ds(OUT "/shp/catchments.shp");
+    OGRLayerH c = GDALDatasetGetLayer(ds, 0);
+    assert_int_equal(OGR_L_GetFeatureCount(c, 1), 13);
+    f = only(c, "category = 'park' AND threshold = '15min'");
+    assert_float_equal(OGR_G_Area(OGR_F_GetGeometryRef(f)), 120000 + R32, 0.01);
+    OGR_F_Destroy(f);
+    assert_int_equal(valid_polygons(c), 2);
+    GDALClose(ds);
+}
+
+/* Names of the rules' examples, and a clash. */
+static void test_short_names(void **state)
+{
+    (void)state;
+    char used[3][11] = { "", "", "" }, out[11];
+    gr_layers_short_name("population", used, 0, out);
+    assert_string_equal(out, "population");
+    gr_layers_short_name("park_pop_15min", used, 0, out);
+    assert_string_equal(out, "parkpop15m");
+    gr_layers_short_name("corridor_share_20min", used, 0, out);
+    assert_string_equal(out, "corrshr20m");
+    gr_layers_short_name("park_20_shortfall", used, 0, out);
+    assert_string_equal(out, "park_20_sf");
+    snprintf(used[0], 11, "parkpop15m");
+    gr_layers_short_name("park_pop_15min", used, 1, out);
+    assert_string_equal(out, "parkpop101");
+}
+
+/* A second write replaces the whole folder: a file left in the old one is
+ * gone, and no temporary folder stays behind. */
+static void test_folder_swapped(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_GEOJSON, NULL, &err), 0);
+    FILE *f = fopen(OUT "/geojson/stale.txt", "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(write_formats(GR_FORMAT_GEOJSON, NULL, &err), 0);
+    assert_null(fopen(OUT "/geojson/stale.txt", "r"));
+    DIR *d = opendir(OUT);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        assert_null(strstr(e->d_name, ".tmp-"));
+    closedir(d);
+}
+
+/* ---- PostGIS ---- */
+
+static const char *pg_conn(void)
+{
+    static char conn[1024];
+    const char *host = getenv("PGHOST");
+    if (!host)
+        fail_msg("PGHOST is not set: run this test through tests/with_pg.sh");
+    snprintf(conn, sizeof conn, "PG:dbname=%s host=%s user=%s",
+             getenv("PGDATABASE") ? getenv("PGDATABASE") : "gr", host,
+             getenv("PGUSER") ? getenv("PGUSER") : "postgres");
+    return conn;
+}
+
+static void pg_exec(const char *sql)
+{
+    GDALDatasetH ds = GDALOpenEx(pg_conn(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    assert_non_null(ds);
+    CPLErrorReset();
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    if (r)
+        GDALDatasetReleaseResultSet(ds, r);
+    assert_int_equal(CPLGetLastErrorType(), CE_None);
+    GDALClose(ds);
+}
+
+static double pg_catchment_buffer(void)
+{
+    GDALDatasetH ds = open_ds(pg_conn());
+    OGRFeatureH f = only(layer(ds, "catchments"), "category = 'park' AND threshold = '20min'");
+    double b = num(f, "buffer_m");
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    return b;
+}
+
+/* The layers as PostGIS tables: the same counts and values, BNG. */
+static void test_postgis(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    int rc = write_formats(GR_FORMAT_POSTGIS, pg_conn(), &err);
+    if (rc)
+        fail_msg("%s", err.msg);
+    GDALDatasetH ds = open_ds(pg_conn());
+    static const char *const names[] = { "catchments", "wards", "residents", "unserved", "sites" };
+    for (int i = 0; i < 5; i++)
+        assert_string_equal(epsg_of(layer(ds, names[i])), "27700");
+    check_layers(ds, 1);
+    GDALClose(ds);
+}
+
+/* A write that fails part-way (the server refuses to create the sites
+ * table, the last layer) rolls back: the previous run's tables, written
+ * with 50 m bands, stay whole. Once the block is lifted the new run (80 m
+ * bands) replaces them. */
+static void test_postgis_failure_keeps_tables(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_POSTGIS, pg_conn(), &err), 0);
+    assert_float_equal(pg_catchment_buffer(), 50.0, 0);
+    pg_exec("CREATE OR REPLACE FUNCTION gr_block_sites() RETURNS event_trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT 1 FROM "
+            "pg_event_trigger_ddl_commands() WHERE object_identity = 'public.sites') "
+            "THEN RAISE EXCEPTION 'sites is blocked by the test'; END IF; END $$");
+    pg_exec("CREATE EVENT TRIGGER gr_block_sites ON ddl_command_end "
+            "WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION gr_block_sites()");
+    town_free();
+    town_compute(80.0);
+    assert_int_not_equal(write_formats(GR_FORMAT_POSTGIS, pg_conn(), &err), 0);
+    assert_non_null(strstr(err.msg, "sites"));
+    assert_float_equal(pg_catchment_buffer(), 50.0, 0);
+    GDALDatasetH ds = open_ds(pg_conn());
+    assert_int_equal(OGR_L_GetFeatureCount(layer(ds, "sites"), 1), 2);
+    assert_int_equal(OGR_L_GetFeatureCount(layer(ds, "residents"), 1), 7);
+    GDALClose(ds);
+    pg_exec("DROP EVENT TRIGGER gr_block_sites");
+    assert_int_equal(write_formats(GR_FORMAT_POSTGIS, pg_conn(), &err), 0);
+    assert_float_equal(pg_catchment_buffer(), 80.0, 0);
+    town_free();
+    town_compute(50.0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_geopackage),
+        cmocka_unit_test(test_geojson),
+        cmocka_unit_test(test_shapefiles),
+        cmocka_unit_test(test_short_names),
+        cmocka_unit_test(test_folder_swapped),
+        cmocka_unit_test(test_postgis),
+        cmocka_unit_test(test_postgis_failure_keeps_tables),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
