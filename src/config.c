@@ -457,7 +457,7 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
         return 0;
     case K_FORMATS:
         if (gr_config_parse_formats(value, (unsigned *)base)) {
-            snprintf(c->msg, sizeof c->msg, "'%s' must list gpkg, geojson, shp or postgis, got '%s'",
+            snprintf(c->msg, sizeof c->msg, "'%s' must list gpkg, geojson, shp or postgis, got '%.80s'",
                      k->key, value);
             return -1;
         }
