@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "greenreach/parallel.h"
+
 /* ---- reached pieces: intervals [lo, hi] metres from edge_u along an edge ---- */
 
 typedef struct {
@@ -337,23 +339,71 @@ int gr_catchment_ward_areas(GEOSContextHandle_t gh, const GEOSGeometry *poly,
 
 /* ---- every category and threshold of a run ---- */
 
-static int build_one(const gr_run_t *run, gr_catchments_t *cs, int c, int t, gr_error_t *err)
+/* One catchment per task, each on its own GEOS context (a context is not
+ * shared between threads); the geometries it makes outlive it, as GEOS
+ * geometries do not refer back to their context. */
+typedef struct {
+    const gr_run_t *run;
+    gr_catchments_t *cs;
+    gr_error_t *errs;
+} build_job_t;
+
+static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k,
+                     GEOSContextHandle_t gh, gr_error_t *err)
 {
-    gr_catchment_t *k = &cs->c[cs->n];
-    const gr_cat_result_t *cr = &run->cats[c];
-    k->cat = c;
-    k->thr = t;
-    k->thr_m = cr->cat->thr_m[t];
+    const gr_cat_result_t *cr = &run->cats[k->cat];
+    k->thr_m = cr->cat->thr_m[k->thr];
     k->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k->ward_area_m2);
     if (!k->ward_area_m2)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment ward areas");
-    cs->n++;
-    int rc = gr_catchment_build(cs->gh, cr->field, k->thr_m, cs->buffer_m, &k->geom, err);
-    if (!rc && !GEOSArea_r(cs->gh, k->geom, &k->area_m2))
+    int rc = gr_catchment_build(gh, cr->field, k->thr_m, cs->buffer_m, &k->geom, err);
+    if (!rc && !GEOSArea_r(gh, k->geom, &k->area_m2))
         rc = gr_error_set(err, GR_EGEOM, "catchment %s %s: GEOS failed to measure its area",
-                          cr->cat->name, cr->cat->thr_label[t]);
+                          cr->cat->name, cr->cat->thr_label[k->thr]);
     if (!rc)
-        rc = gr_catchment_ward_areas(cs->gh, k->geom, &run->ds->wards, k->ward_area_m2, err);
+        rc = gr_catchment_ward_areas(gh, k->geom, &run->ds->wards, k->ward_area_m2, err);
+    return rc;
+}
+
+static int build_task(void *ctx, uint32_t i)
+{
+    build_job_t *job = ctx;
+    GEOSContextHandle_t gh = GEOS_init_r();
+    if (!gh)
+        return gr_error_set(&job->errs[i], GR_ENOMEM, "cannot start a GEOS context");
+    int rc = build_one(job->run, job->cs, &job->cs->c[i], gh, &job->errs[i]);
+    GEOS_finish_r(gh);
+    return rc;
+}
+
+/* Lays out the catchments category-major, thresholds in order. */
+static int plan(const gr_run_t *run, gr_catchments_t *cs)
+{
+    int total = 0;
+    for (int c = 0; c < run->n_cats; c++)
+        total += run->cats[c].cat->n_thr;
+    cs->c = calloc((size_t)total + 1, sizeof *cs->c);
+    if (!cs->c)
+        return -1;
+    for (int c = 0; c < run->n_cats; c++)
+        for (int t = 0; t < run->cats[c].cat->n_thr; t++)
+            cs->c[cs->n++] = (gr_catchment_t){ .cat = c, .thr = t };
+    return 0;
+}
+
+static int build_all(const gr_run_t *run, gr_catchments_t *cs, gr_error_t *err)
+{
+    gr_error_t *errs = calloc((size_t)cs->n + 1, sizeof *errs);
+    if (!errs)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
+    build_job_t job = { run, cs, errs };
+    int rc = gr_parallel_for((uint32_t)cs->n, build_task, &job);
+    for (int i = 0; rc && i < cs->n; i++)
+        if (errs[i].code) {
+            *err = errs[i];
+            break;
+        }
+    free(errs);
     return rc;
 }
 
@@ -368,21 +418,19 @@ int gr_catchments_build(const gr_run_t *run, double buffer_m, gr_catchments_t **
     cs->gh = run->gh;
     cs->buffer_m = buffer_m;
     cs->n_wards = run->ds->wards.n;
-    int total = 0;
-    for (int c = 0; c < run->n_cats; c++)
-        total += run->cats[c].cat->n_thr;
-    cs->c = calloc((size_t)total + 1, sizeof *cs->c);
     cs->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *cs->ward_area_m2);
-    int rc = (!cs->c || !cs->ward_area_m2)
+    int rc = (!cs->ward_area_m2 || plan(run, cs))
                  ? gr_error_set(err, GR_ENOMEM, "out of memory for catchments")
                  : 0;
+    /* Measuring each ward here also fills its cached envelope before the
+     * threads read the wards. */
     for (uint32_t w = 0; !rc && w < cs->n_wards; w++)
-        if (!GEOSArea_r(cs->gh, run->ds->wards.geom[w], &cs->ward_area_m2[w]))
+        if (!GEOSArea_r(cs->gh, run->ds->wards.geom[w], &cs->ward_area_m2[w]) ||
+            GEOSGeom_getXMin_r(cs->gh, run->ds->wards.geom[w], &(double){ 0 }) != 1)
             rc = gr_error_set(err, GR_EGEOM, "ward %s: GEOS failed to measure its area",
                               run->ds->wards.code[w]);
-    for (int c = 0; c < run->n_cats && !rc; c++)
-        for (int t = 0; t < run->cats[c].cat->n_thr && !rc; t++)
-            rc = build_one(run, cs, c, t, err);
+    if (!rc)
+        rc = build_all(run, cs, err);
     cs->build_s = gr_now_s() - t0;
     if (rc) {
         gr_catchments_free(cs);
