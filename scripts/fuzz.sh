@@ -30,7 +30,7 @@ for h in "${harnesses[@]}"; do
   mkdir -p "build-fuzz/corpus/$h"
   log="build-fuzz/logs/$h.log"
   rc=0
-  ./build-fuzz/tests/fuzz/"fuzz_$h" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
+  ./build-fuzz/tests/fuzz/"fuzz_$h" -max_total_time="$secs" -seed="${GR_FUZZ_SEED:-1}" -timeout=20 -rss_limit_mb=2560 \
       -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$h-" \
       "build-fuzz/corpus/$h" "tests/fuzz/corpus/$h" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -42,11 +42,14 @@ void gr_crs_choose(const gr_crs_probe_t *probe, const char *source_def,
         snprintf(out, n, "EPSG:27700");
         return;
     }
-    int zone = (int)floor((probe->lon + 180.0) / 6.0) + 1;
-    if (zone < 1)
-        zone = 1;
-    if (zone > 60)
-        zone = 60;
+    /* Clamped as a double: an absurd or NaN longitude must not overflow the
+     * int conversion (the loader rejects such coordinates later). */
+    double z = floor((probe->lon + 180.0) / 6.0) + 1.0;
+    if (!(z >= 1.0))
+        z = 1.0;
+    if (z > 60.0)
+        z = 60.0;
+    int zone = (int)z;
     snprintf(out, n, "EPSG:%d", (probe->lat >= 0 ? 32600 : 32700) + zone);
 }
 
