@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "greenreach/contour.h"
 #include "greenreach/parallel.h"
 
 /* ---- reached pieces: intervals [lo, hi] metres from edge_u along an edge ---- */
@@ -122,21 +123,29 @@ static int collect_pieces(const gr_field_t *f, double thr, pieces_t *out)
 
 /* ---- geometry ---- */
 
-static GEOSGeometry *piece_line(GEOSContextHandle_t gh, const gr_graph_t *g, const piece_t *p)
+/* The ends of a piece; whole edges use the node coordinates exactly, so
+ * neighbours meet. */
+static gr_seg_t piece_seg(const gr_graph_t *g, const piece_t *p)
 {
     uint32_t u = g->edge_u[p->edge], v = g->edge_v[p->edge];
     double len = g->edge_len_m[p->edge];
     double dx = len > 0 ? (g->x[v] - g->x[u]) / len : 0, dy = len > 0 ? (g->y[v] - g->y[u]) / len : 0;
+    return (gr_seg_t){
+        p->lo <= 0 ? g->x[u] : g->x[u] + dx * p->lo,
+        p->lo <= 0 ? g->y[u] : g->y[u] + dy * p->lo,
+        p->hi >= len ? g->x[v] : g->x[u] + dx * p->hi,
+        p->hi >= len ? g->y[v] : g->y[u] + dy * p->hi,
+    };
+}
+
+static GEOSGeometry *piece_line(GEOSContextHandle_t gh, const gr_graph_t *g, const piece_t *p)
+{
+    gr_seg_t s = piece_seg(g, p);
     GEOSCoordSequence *cs = GEOSCoordSeq_create_r(gh, 2, 2);
     if (!cs)
         return NULL;
-    /* whole edges use the node coordinates exactly, so neighbours meet */
-    double ax = p->lo <= 0 ? g->x[u] : g->x[u] + dx * p->lo;
-    double ay = p->lo <= 0 ? g->y[u] : g->y[u] + dy * p->lo;
-    double bx = p->hi >= len ? g->x[v] : g->x[u] + dx * p->hi;
-    double by = p->hi >= len ? g->y[v] : g->y[u] + dy * p->hi;
-    GEOSCoordSeq_setXY_r(gh, cs, 0, ax, ay);
-    GEOSCoordSeq_setXY_r(gh, cs, 1, bx, by);
+    GEOSCoordSeq_setXY_r(gh, cs, 0, s.ax, s.ay);
+    GEOSCoordSeq_setXY_r(gh, cs, 1, s.bx, s.by);
     return GEOSGeom_createLineString_r(gh, cs);
 }
 
@@ -238,21 +247,46 @@ static GEOSGeometry *as_multipolygon(GEOSContextHandle_t gh, GEOSGeometry *g)
     return mp;
 }
 
-int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m, double buffer_m,
-                       GEOSGeometry **out, gr_error_t *err)
+static int grid_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
+                     const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
+{
+    gr_seg_t *segs = malloc((p->n + 1) * sizeof *segs);
+    if (!segs)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for catchment segments");
+    for (size_t i = 0; i < p->n; i++)
+        segs[i] = piece_seg(g, &p->a[i]);
+    int rc = gr_contour_band(gh, segs, p->n, opt->buffer_m, opt->cell_m, out, err);
+    free(segs);
+    return rc;
+}
+
+static int buffer_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
+                       double w, GEOSGeometry **out)
+{
+    *out = p->n ? union_pieces(gh, g, p, w)
+                : GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
+    return *out ? 0 : -1;
+}
+
+int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
+                       const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
 {
     *out = NULL;
-    if (!(buffer_m > 0))
-        return gr_error_set(err, GR_ECONFIG, "catchment buffer must be positive, got %g m",
-                            buffer_m);
+    if (!(opt->buffer_m > 0) || !(opt->cell_m > 0))
+        return gr_error_set(err, GR_ECONFIG,
+                            "catchment buffer and cell must be positive, got %g m and %g m",
+                            opt->buffer_m, opt->cell_m);
     pieces_t p = { 0 };
     if (collect_pieces(f, fmin(thr_m, f->cutoff_m), &p)) {
         free(p.a);
         return gr_error_set(err, GR_ENOMEM, "out of memory collecting catchment edges");
     }
-    GEOSGeometry *g = p.n ? union_pieces(gh, f->g, &p, buffer_m)
-                          : GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
+    GEOSGeometry *g = NULL;
+    int rc = opt->method == GR_CATCHMENT_GRID ? grid_band(gh, f->g, &p, opt, &g, err)
+                                              : buffer_band(gh, f->g, &p, opt->buffer_m, &g);
     free(p.a);
+    if (rc && opt->method == GR_CATCHMENT_GRID)
+        return rc;
     if (g && GEOSisValid_r(gh, g) != 1) {
         GEOSGeometry *v = GEOSMakeValid_r(gh, g);
         GEOSGeom_destroy_r(gh, g);
@@ -356,7 +390,7 @@ static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k
     k->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k->ward_area_m2);
     if (!k->ward_area_m2)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment ward areas");
-    int rc = gr_catchment_build(gh, cr->field, k->thr_m, cs->buffer_m, &k->geom, err);
+    int rc = gr_catchment_build(gh, cr->field, k->thr_m, &cs->opt, &k->geom, err);
     if (!rc && !GEOSArea_r(gh, k->geom, &k->area_m2))
         rc = gr_error_set(err, GR_EGEOM, "catchment %s %s: GEOS failed to measure its area",
                           cr->cat->name, cr->cat->thr_label[k->thr]);
@@ -407,8 +441,8 @@ static int build_all(const gr_run_t *run, gr_catchments_t *cs, gr_error_t *err)
     return rc;
 }
 
-int gr_catchments_build(const gr_run_t *run, double buffer_m, gr_catchments_t **out,
-                        gr_error_t *err)
+int gr_catchments_build(const gr_run_t *run, const gr_catchment_opts_t *opt,
+                        gr_catchments_t **out, gr_error_t *err)
 {
     double t0 = gr_now_s();
     *out = NULL;
@@ -416,7 +450,8 @@ int gr_catchments_build(const gr_run_t *run, double buffer_m, gr_catchments_t **
     if (!cs)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
     cs->gh = run->gh;
-    cs->buffer_m = buffer_m;
+    cs->buffer_m = opt->buffer_m;
+    cs->opt = *opt;
     cs->n_wards = run->ds->wards.n;
     cs->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *cs->ward_area_m2);
     int rc = (!cs->ward_area_m2 || plan(run, cs))

@@ -123,7 +123,9 @@ static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const gr_catchme
 
 static int build_catchments(gr_run_t *run, int is_quiet, gr_catchments_t **cs, gr_error_t *err)
 {
-    int rc = gr_catchments_build(run, run->cfg.catchment_buffer_m, cs, err);
+    gr_catchment_opts_t opt = { run->cfg.catchment_buffer_m, run->cfg.catchment_method,
+                               run->cfg.catchment_cell_m };
+    int rc = gr_catchments_build(run, &opt, cs, err);
     if (!rc) {
         run->phase_s[GR_PHASE_CATCHMENTS] = (*cs)->build_s;
         if (!is_quiet) {

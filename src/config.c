@@ -121,6 +121,8 @@ void gr_config_defaults(gr_config_t *cfg)
     cfg->formats = GR_FORMAT_GPKG;
     COPY(cfg->pg_schema, "public");
     cfg->catchment_buffer_m = 50.0;
+    cfg->catchment_method = GR_CATCHMENT_GRID;
+    cfg->catchment_cell_m = 5.0;
 }
 
 int gr_config_parse_formats(const char *list, unsigned *out)
@@ -291,7 +293,7 @@ typedef struct {
 } ini_ctx_t;
 
 typedef enum { K_STR, K_POS_DOUBLE, K_NONNEG_DOUBLE, K_THRESHOLDS, K_WALK_MODE, K_BOOL,
-               K_FORMATS } key_kind_t;
+               K_FORMATS, K_CATCHMENT_METHOD } key_kind_t;
 
 typedef struct {
     const char *section, *key;
@@ -338,6 +340,8 @@ static const key_spec_t keys[] = {
     D("output", "formats", formats, K_FORMATS), S("output", "postgis", pg_conn),
     S("output", "pg_schema", pg_schema),
     D("catchment", "buffer_m", catchment_buffer_m, K_POS_DOUBLE),
+    D("catchment", "method", catchment_method, K_CATCHMENT_METHOD),
+    D("catchment", "cell_m", catchment_cell_m, K_POS_DOUBLE),
 };
 
 static int parse_double(const char *s, double *out)
@@ -470,6 +474,12 @@ static int set_key(ini_ctx_t *c, const key_spec_t *k, const char *value)
             return bad_value(c, k->key, value, "network or straight");
         *(gr_walk_mode_t *)base = strcmp(value, "network") == 0 ? GR_WALK_NETWORK
                                                                  : GR_WALK_STRAIGHT;
+        return 0;
+    case K_CATCHMENT_METHOD:
+        if (strcmp(value, "grid") != 0 && strcmp(value, "buffer") != 0)
+            return bad_value(c, k->key, value, "grid or buffer");
+        *(gr_catchment_method_t *)base = strcmp(value, "grid") == 0 ? GR_CATCHMENT_GRID
+                                                                     : GR_CATCHMENT_BUFFER;
         return 0;
     case K_BOOL:
         if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)

@@ -78,7 +78,8 @@ static GEOSGeometry *catchment(fx_t *fx, const gr_source_t *src, uint32_t n, dou
     GEOSGeometry *poly = NULL;
     if (gr_search_multi_source(fx->g, src, n, (float)thr, &f, &err))
         fail_msg("search: %s", err.msg);
-    if (gr_catchment_build(fx->gh, f, thr, W, &poly, &err))
+    gr_catchment_opts_t opt = { W, GR_CATCHMENT_BUFFER, 5.0 };
+    if (gr_catchment_build(fx->gh, f, thr, &opt, &poly, &err))
         fail_msg("catchment: %s", err.msg);
     gr_field_free(f);
     assert_int_equal(GEOSisValid_r(fx->gh, poly), 1);
@@ -172,11 +173,13 @@ static void test_nothing_reached(void **state)
     gr_error_t err = {0};
     GEOSGeometry *poly = NULL;
     assert_int_equal(gr_search_multi_source(fx->g, NULL, 0, 1000.0f, &f, &err), 0);
-    assert_int_equal(gr_catchment_build(fx->gh, f, 1000.0, W, &poly, &err), 0);
+    gr_catchment_opts_t opt = { W, GR_CATCHMENT_BUFFER, 5.0 };
+    assert_int_equal(gr_catchment_build(fx->gh, f, 1000.0, &opt, &poly, &err), 0);
     assert_int_equal(GEOSisEmpty_r(fx->gh, poly), 1);
     assert_int_equal(GEOSGeomTypeId_r(fx->gh, poly), GEOS_MULTIPOLYGON);
     GEOSGeom_destroy_r(fx->gh, poly);
-    assert_int_not_equal(gr_catchment_build(fx->gh, f, 1000.0, 0.0, &poly, &err), 0);
+    opt.buffer_m = 0.0;
+    assert_int_not_equal(gr_catchment_build(fx->gh, f, 1000.0, &opt, &poly, &err), 0);
     gr_field_free(f);
 }
 

@@ -54,7 +54,8 @@ static void town_compute(double buffer_m)
     fx_town_config(&cfg, TOWN);
     if (gr_run_compute(&cfg, NULL, NULL, &town.run, &err) ||
         gr_targets_evaluate(town.run, &town.tg, &err) ||
-        gr_catchments_build(town.run, buffer_m, &town.cs, &err))
+        gr_catchments_build(town.run, &(gr_catchment_opts_t){ buffer_m, GR_CATCHMENT_BUFFER, 5.0 },
+                            &town.cs, &err))
         fail_msg("%s", err.msg);
 }
 

@@ -85,6 +85,11 @@ typedef struct {
  * polygon (0 inside), as buffer-based official figures measure it. */
 typedef enum { GR_WALK_NETWORK, GR_WALK_STRAIGHT } gr_walk_mode_t;
 
+/* How catchment polygons are drawn (catchment.h): traced on a grid of
+ * cell_m around the reached paths (fast at any size), or the union of GEOS
+ * buffers of every reached path (exact polygon arcs, slow on big towns). */
+typedef enum { GR_CATCHMENT_GRID, GR_CATCHMENT_BUFFER } gr_catchment_method_t;
+
 typedef struct {
     gr_layer_spec_t wards, paths, greenspaces, access_points, residents;
     /* optional where-people-live layer: residents given as zones are spread
@@ -132,11 +137,13 @@ typedef struct {
     bool compare_straight;
 
     /* GIS layers (layers.h): GR_FORMAT_* bits, the PostGIS connection
-     * string and schema, and the catchment band width */
+     * string and schema, the catchment band width and how it is drawn */
     unsigned formats;
     char pg_conn[GR_PATH_MAX];
     char pg_schema[GR_NAME_MAX];
     double catchment_buffer_m;
+    gr_catchment_method_t catchment_method;
+    double catchment_cell_m;
 } gr_config_t;
 
 /* Output formats of the GIS layers. */

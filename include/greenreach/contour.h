@@ -1,0 +1,35 @@
+/* contour.h - the band of width w around a set of straight segments (every
+ * point within w of one of them), traced on a grid: its outline is where
+ * the distance to the nearest segment crosses w.
+ * The exact distance is computed at the vertices of a square grid of side
+ * cell_m, one band of rows at a time, only near the segments; the outline
+ * is traced by marching squares, each crossing placed by linear
+ * interpolation along the cell side. Where the distance is smooth (beside a
+ * segment, around an end) the outline is within about cell^2 / (8 w) of the
+ * true one; at the inner corner where two bands meet it cuts at most half a
+ * cell. Round ends and joins are true circles sampled about one point per
+ * cell, not polygons with a fixed number of sides.
+ * The work grows with the area near the segments, not with how many of
+ * them overlap a point, and the grid is never held whole: one band of 128
+ * rows at a time.
+ * Owns nothing after return. Needs: a GEOS context for the result. */
+#ifndef GR_CONTOUR_H
+#define GR_CONTOUR_H
+
+#include <stddef.h>
+#include <geos_c.h>
+#include "greenreach/error.h"
+
+typedef struct {
+    double ax, ay, bx, by;
+} gr_seg_t;
+
+/* The band of width w (> 0) around the n segments s, traced with cells of
+ * cell_m (> 0), as a valid MultiPolygon in the segments' coordinates (empty
+ * when n is 0) into *out, destroyed by the caller with GEOSGeom_destroy_r.
+ * Holes (places farther than w from every segment but enclosed by the
+ * band) and separate parts are kept. */
+int gr_contour_band(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w, double cell_m,
+                    GEOSGeometry **out, gr_error_t *err);
+
+#endif
