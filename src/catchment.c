@@ -247,15 +247,23 @@ static GEOSGeometry *as_multipolygon(GEOSContextHandle_t gh, GEOSGeometry *g)
     return mp;
 }
 
+/* Zone areas only when zones are given (zone_area_m2 then has one per zone). */
+typedef struct {
+    const gr_zones_t *zones;
+    double *zone_area_m2;
+} zone_out_t;
+
 static int grid_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
-                     const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
+                     const gr_catchment_opts_t *opt, const zone_out_t *z, GEOSGeometry **out,
+                     gr_error_t *err)
 {
     gr_seg_t *segs = malloc((p->n + 1) * sizeof *segs);
     if (!segs)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment segments");
     for (size_t i = 0; i < p->n; i++)
         segs[i] = piece_seg(g, &p->a[i]);
-    int rc = gr_contour_band(gh, segs, p->n, opt->buffer_m, opt->cell_m, out, err);
+    int rc = gr_contour_band_zones(gh, segs, p->n, opt->buffer_m, opt->cell_m, z->zones,
+                                   z->zone_area_m2, out, err);
     free(segs);
     return rc;
 }
@@ -268,8 +276,9 @@ static int buffer_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces
     return *out ? 0 : -1;
 }
 
-int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
-                       const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
+static int build_polygon(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
+                         const gr_catchment_opts_t *opt, const zone_out_t *z, GEOSGeometry **out,
+                         gr_error_t *err)
 {
     *out = NULL;
     if (!(opt->buffer_m > 0) || !(opt->cell_m > 0))
@@ -282,12 +291,15 @@ int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m
         return gr_error_set(err, GR_ENOMEM, "out of memory collecting catchment edges");
     }
     GEOSGeometry *g = NULL;
-    int rc = opt->method == GR_CATCHMENT_GRID ? grid_band(gh, f->g, &p, opt, &g, err)
+    int rc = opt->method == GR_CATCHMENT_GRID ? grid_band(gh, f->g, &p, opt, z, &g, err)
                                               : buffer_band(gh, f->g, &p, opt->buffer_m, &g);
     free(p.a);
     if (rc && opt->method == GR_CATCHMENT_GRID)
         return rc;
-    if (g && GEOSisValid_r(gh, g) != 1) {
+    /* A traced outline is valid by construction (marching-squares rings
+     * never cross; the tests check it on real and generated towns), and
+     * GEOSisValid costs more than tracing on a big town. */
+    if (g && opt->method == GR_CATCHMENT_BUFFER && GEOSisValid_r(gh, g) != 1) {
         GEOSGeometry *v = GEOSMakeValid_r(gh, g);
         GEOSGeom_destroy_r(gh, g);
         g = v;
@@ -299,6 +311,12 @@ int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m
                             thr_m);
     *out = g;
     return 0;
+}
+
+int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
+                       const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
+{
+    return build_polygon(gh, f, thr_m, opt, &(zone_out_t){ NULL, NULL }, out, err);
 }
 
 /* ---- per-ward areas ---- */
@@ -390,11 +408,13 @@ static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k
     k->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k->ward_area_m2);
     if (!k->ward_area_m2)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment ward areas");
-    int rc = gr_catchment_build(gh, cr->field, k->thr_m, &cs->opt, &k->geom, err);
+    int is_grid = cs->opt.method == GR_CATCHMENT_GRID;
+    zone_out_t z = { is_grid ? cs->zones : NULL, k->ward_area_m2 };
+    int rc = build_polygon(gh, cr->field, k->thr_m, &cs->opt, &z, &k->geom, err);
     if (!rc && !GEOSArea_r(gh, k->geom, &k->area_m2))
         rc = gr_error_set(err, GR_EGEOM, "catchment %s %s: GEOS failed to measure its area",
                           cr->cat->name, cr->cat->thr_label[k->thr]);
-    if (!rc)
+    if (!rc && !is_grid)
         rc = gr_catchment_ward_areas(gh, k->geom, &run->ds->wards, k->ward_area_m2, err);
     return rc;
 }
@@ -464,6 +484,9 @@ int gr_catchments_build(const gr_run_t *run, const gr_catchment_opts_t *opt,
             GEOSGeom_getXMin_r(cs->gh, run->ds->wards.geom[w], &(double){ 0 }) != 1)
             rc = gr_error_set(err, GR_EGEOM, "ward %s: GEOS failed to measure its area",
                               run->ds->wards.code[w]);
+    if (!rc && opt->method == GR_CATCHMENT_GRID)
+        rc = gr_zones_build(cs->gh, (const GEOSGeometry *const *)run->ds->wards.geom,
+                            cs->n_wards, &cs->zones, err);
     if (!rc)
         rc = build_all(run, cs, err);
     cs->build_s = gr_now_s() - t0;
@@ -486,6 +509,7 @@ void gr_catchments_free(gr_catchments_t *cs)
     }
     free(cs->c);
     free(cs->ward_area_m2);
+    gr_zones_free(cs->zones);
     free(cs);
 }
 

@@ -69,11 +69,12 @@ static void on_progress(const char *msg, void *ctx)
     fprintf(stderr, "greenreach: %s\n", msg);
 }
 
-/* The outputs in two independent halves, one per core: residents.gpkg
- * and the GIS layers (most of the writing at national scale: SQLite and
- * its R-tree, GDAL drivers), and the tables, report and maps. Each writes
- * only its own files; the layers read geometries through their own GEOS
- * context, so the maps can use the run's at the same time. */
+/* The outputs in two independent halves, one per core: the GIS layers
+ * (most of the writing at national scale: SQLite and its R-tree, GDAL
+ * drivers), and residents.gpkg with the tables, report and maps (about as
+ * long on a big town). Each writes only its own files; the layers read
+ * geometries through their own GEOS context, so the maps can use the
+ * run's at the same time. */
 typedef struct {
     gr_run_t *run;
     const gr_targets_t *tg;
@@ -88,15 +89,12 @@ static int write_task(void *ctx, uint32_t task)
     write_job_t *j = ctx;
     const gr_config_t *cfg = &j->run->cfg;
     gr_layers_src_t src = { j->run, j->tg, j->cs };
-    if (task == 0) {
-        int rc = gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, j->dir, "residents.gpkg",
-                                      &j->err[0]);
-        if (!rc)
-            rc = gr_layers_write(&src, cfg->formats, j->dir, cfg->pg_conn, cfg->pg_schema,
-                                 &j->err[0]);
-        return rc;
-    }
-    int rc = gr_export_ward_csv(j->run, j->tg, j->cs, j->dir, &j->err[1]);
+    if (task == 0)
+        return gr_layers_write(&src, cfg->formats, j->dir, cfg->pg_conn, cfg->pg_schema,
+                               &j->err[0]);
+    int rc = gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, j->dir, "residents.gpkg", &j->err[1]);
+    if (!rc)
+        rc = gr_export_ward_csv(j->run, j->tg, j->cs, j->dir, &j->err[1]);
     if (!rc)
         rc = gr_export_nbhd_csv(j->run, j->tg, j->dir, &j->err[1]);
     if (!rc)

@@ -122,7 +122,7 @@ void gr_config_defaults(gr_config_t *cfg)
     COPY(cfg->pg_schema, "public");
     cfg->catchment_buffer_m = 50.0;
     cfg->catchment_method = GR_CATCHMENT_GRID;
-    cfg->catchment_cell_m = 5.0;
+    cfg->catchment_cell_m = 10.0;
 }
 
 int gr_config_parse_formats(const char *list, unsigned *out)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "greenreach/rings.h"
+#include "greenreach/zones.h"
 
 #define BAND_ROWS 128                /* cell rows per band */
 #define MAX_BAND_VERTICES (1 << 28)  /* 1 GB of distances: refuse wider grids */
@@ -33,6 +34,8 @@ typedef struct {
     int64_t *lo, *hi;   /* per row: the columns within reach of a segment */
     int64_t *wlo, *whi; /* the same, widened over the rows above and below */
     float *d2;          /* nr x nx squared distances; FLT_MAX = beyond reach */
+    uint64_t *bits;     /* nr x n_words: which vertices are inside */
+    int64_t n_words;    /* per row, with a zero word past the last column */
 } band_t;
 
 /* ---- where a segment's reach crosses a row ---- */
@@ -121,6 +124,9 @@ static int grid_extent(grid_t *g, const gr_seg_t *s, size_t n, gr_error_t *err)
 {
     double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
     for (size_t k = 0; k < n; k++) {
+        if (!isfinite(s[k].ax) || !isfinite(s[k].ay) || !isfinite(s[k].bx) || !isfinite(s[k].by))
+            return gr_error_set(err, GR_EINPUT, "catchment: segment %zu has a coordinate that "
+                                                "is not a finite number", k);
         minx = fmin(minx, fmin(s[k].ax, s[k].bx));
         maxx = fmax(maxx, fmax(s[k].ax, s[k].bx));
         miny = fmin(miny, fmin(s[k].ay, s[k].by));
@@ -221,7 +227,9 @@ static int band_alloc(band_t *bd, const grid_t *g)
     size_t rows = BAND_ROWS + 1;
     bd->lo = malloc(4 * rows * sizeof *bd->lo);
     bd->d2 = malloc(rows * (size_t)g->nx * sizeof *bd->d2);
-    if (!bd->lo || !bd->d2)
+    bd->n_words = g->nx / 64 + 2;
+    bd->bits = malloc(rows * (size_t)bd->n_words * sizeof *bd->bits);
+    if (!bd->lo || !bd->d2 || !bd->bits)
         return -1;
     bd->hi = bd->lo + rows;
     bd->wlo = bd->hi + rows;
@@ -233,6 +241,7 @@ static void band_free(band_t *bd)
 {
     free(bd->lo);
     free(bd->d2);
+    free(bd->bits);
 }
 
 /* ---- distances in one band ---- */
@@ -319,12 +328,29 @@ static void band_widen(band_t *bd, const grid_t *g)
 
 /* A cell's corners counter-clockwise from (i, j): (i, j), (i + 1, j),
  * (i + 1, j + 1), (i, j + 1); side k runs from corner k to corner k + 1.
- * f is the distance minus w, so the inside is f < 0. */
+ * f is the distance minus w, so the inside is f < 0. A saddle (two inside
+ * corners facing each other) is joined across the middle when the mean of
+ * the corners is inside. */
 typedef struct {
     int64_t i, j;
     double f[4];
     int in[4];
+    int is_saddle, is_joined;
 } cell_t;
+
+static const double corner_u[4] = { 0, 1, 1, 0 }, corner_v[4] = { 0, 0, 1, 1 };
+
+static void cell_init(cell_t *k, int64_t i, int64_t j, const float *c2, const grid_t *g)
+{
+    k->i = i;
+    k->j = j;
+    for (int q = 0; q < 4; q++) {
+        k->in[q] = c2[q] < g->w2;
+        k->f[q] = sqrt((double)c2[q]) - g->w;
+    }
+    k->is_saddle = k->in[0] == k->in[2] && k->in[1] == k->in[3];
+    k->is_joined = (k->f[0] + k->f[1] + k->f[2] + k->f[3]) / 4 < 0;
+}
 
 static uint64_t side_id(const grid_t *g, const cell_t *k, int side)
 {
@@ -333,25 +359,30 @@ static uint64_t side_id(const grid_t *g, const cell_t *k, int side)
     return v << 1 | (uint64_t)vert[side];
 }
 
-/* Where side `side` crosses the level, by linear interpolation. */
-static void side_point(const grid_t *g, const cell_t *k, int side, double *x, double *y)
+/* How far along side `side` (from its first corner) the level is crossed,
+ * by linear interpolation. */
+static double side_t(const cell_t *k, int side)
 {
-    static const double cx[4] = { 0, 1, 1, 0 }, cy[4] = { 0, 0, 1, 1 };
     double fa = k->f[side], fb = k->f[(side + 1) & 3];
     double t = fa / (fa - fb);
-    t = t < T_EDGE ? T_EDGE : t > 1 - T_EDGE ? 1 - T_EDGE : t;
-    double ax = cx[side], ay = cy[side], bx = cx[(side + 1) & 3], by = cy[(side + 1) & 3];
-    *x = g->x0 + ((double)k->i + ax + t * (bx - ax)) * g->c;
-    *y = g->y0 + ((double)k->j + ay + t * (by - ay)) * g->c;
+    return t < T_EDGE ? T_EDGE : t > 1 - T_EDGE ? 1 - T_EDGE : t;
+}
+
+/* The crossing of side `side` in cell units (0..1 across the cell). */
+static void side_uv(const cell_t *k, int side, double *u, double *v)
+{
+    double t = side_t(k, side);
+    int b = (side + 1) & 3;
+    *u = corner_u[side] + t * (corner_u[b] - corner_u[side]);
+    *v = corner_v[side] + t * (corner_v[b] - corner_v[side]);
 }
 
 /* The side where the outline re-enters after leaving by side `out`:
- * going on round the cell, except at a saddle whose centre is outside,
- * where each inside corner is cut off on its own. */
-static int entry_side(const cell_t *k, int out, int is_saddle)
+ * going on round the cell, except at a saddle not joined, where each
+ * inside corner is cut off on its own. */
+static int entry_side(const cell_t *k, int out)
 {
-    double centre = (k->f[0] + k->f[1] + k->f[2] + k->f[3]) / 4;
-    if (is_saddle && centre >= 0)
+    if (k->is_saddle && !k->is_joined)
         return (out + 3) & 3;
     for (int s = 1; s < 4; s++) {
         int q = (out + s) & 3;
@@ -363,79 +394,199 @@ static int entry_side(const cell_t *k, int out, int is_saddle)
 
 /* Links every side the outline leaves by to the side it re-enters by,
  * with the inside on the left. */
-static int cell_links(const grid_t *g, cell_t *k, const float *c2, gr_links_t *l)
+static int cell_links(const grid_t *g, const cell_t *k, gr_links_t *l)
 {
-    for (int q = 0; q < 4; q++)
-        k->f[q] = sqrt((double)c2[q]) - g->w;
-    int is_saddle = k->in[0] == k->in[2] && k->in[1] == k->in[3];
     for (int out = 0; out < 4; out++) {
         if (!k->in[out] || k->in[(out + 1) & 3])
             continue;
-        int in = entry_side(k, out, is_saddle);
-        double x, y;
-        side_point(g, k, out, &x, &y);
-        if (in < 0 || gr_links_add(l, side_id(g, k, out), side_id(g, k, in), x, y))
+        int in = entry_side(k, out);
+        double u, v;
+        side_uv(k, out, &u, &v);
+        if (in < 0 || gr_links_add(l, side_id(g, k, out), side_id(g, k, in),
+                                   g->x0 + ((double)k->i + u) * g->c,
+                                   g->y0 + ((double)k->j + v) * g->c))
             return -1;
     }
     return 0;
 }
 
-static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l)
+/* The inside part of the cell as a fraction of it: the polygon of its
+ * inside corners and crossings in order, or, at a saddle not joined, the
+ * two right triangles cut off at the inside corners. */
+static double cell_inside(const cell_t *k)
+{
+    if (k->is_saddle && !k->is_joined) {
+        double a = 0;
+        for (int q = 0; q < 4; q++)
+            if (k->in[q])
+                a += side_t(k, q) * (1 - side_t(k, (q + 3) & 3)) / 2;
+        return a;
+    }
+    double u[8], v[8], s = 0;
+    int n = 0;
+    for (int q = 0; q < 4; q++) {
+        if (k->in[q]) {
+            u[n] = corner_u[q];
+            v[n++] = corner_v[q];
+        }
+        if (k->in[q] != k->in[(q + 1) & 3]) {
+            side_uv(k, q, &u[n], &v[n]);
+            n++;
+        }
+    }
+    for (int p = 0; p < n; p++)
+        s += u[p] * v[(p + 1) % n] - u[(p + 1) % n] * v[p];
+    return s / 2;
+}
+
+/* Bit i of row r's words: vertex i is inside. Cells are then found 64 at
+ * a time: a cell has an outline only if its four corners disagree. */
+static void band_bits(band_t *bd, const grid_t *g)
+{
+    for (int64_t r = 0; r < bd->nr; r++) {
+        uint64_t *w = bd->bits + r * bd->n_words;
+        memset(w, 0, (size_t)bd->n_words * sizeof *w);
+        const float *row = bd->d2 + r * g->nx;
+        for (int64_t i = bd->lo[r]; i <= bd->hi[r]; i++)
+            w[i >> 6] |= (uint64_t)(row[i] < g->w2) << (i & 63);
+    }
+}
+
+/* Areas per zone, gathered as the cells are marched. */
+typedef struct {
+    const gr_zones_t *z;
+    double *area_m2;
+    gr_zone_spans_t spans;
+} tally_t;
+
+/* Cells wholly inside, 64 at a time: bit i set when all four corners of
+ * cell i are. */
+static uint64_t full_word(const uint64_t *w0, const uint64_t *w1, int64_t k)
+{
+    uint64_t A = w0[k], B = w1[k];
+    return A & B & (A >> 1 | w0[k + 1] << 63) & (B >> 1 | w1[k + 1] << 63);
+}
+
+static int64_t count_full(const uint64_t *w0, const uint64_t *w1, int64_t lo, int64_t hi)
+{
+    int64_t n = 0;
+    for (int64_t k = lo >> 6; k <= hi >> 6; k++) {
+        uint64_t m = full_word(w0, w1, k);
+        if (k == lo >> 6)
+            m &= ~0ULL << (lo & 63);
+        if (k == hi >> 6 && (hi & 63) != 63)
+            m &= (1ULL << ((hi & 63) + 1)) - 1;
+        n += __builtin_popcountll(m);
+    }
+    return n;
+}
+
+/* The zones of cell row r (cells a .. b - 1) and their wholly inside cells. */
+static int tally_row(tally_t *t, const band_t *bd, const grid_t *g, int64_t r, int64_t a, int64_t b)
+{
+    double y = g->y0 + ((double)(bd->j0 + r) + 0.5) * g->c;
+    if (gr_zones_row(t->z, y, g->x0, g->c, a, b - 1, &t->spans))
+        return -1;
+    const uint64_t *w0 = bd->bits + r * bd->n_words, *w1 = w0 + bd->n_words;
+    for (size_t k = 0; k < t->spans.n; k++) {
+        const gr_zone_span_t *sp = &t->spans.a[k];
+        t->area_m2[sp->zone] += (double)count_full(w0, w1, sp->lo, sp->hi) * g->c * g->c;
+    }
+    return 0;
+}
+
+static int march_cell(const band_t *bd, const grid_t *g, int64_t r, int64_t i, gr_links_t *l,
+                      tally_t *t)
+{
+    const float *r0 = bd->d2 + r * g->nx, *r1 = r0 + g->nx;
+    float c2[4] = { r0[i], r0[i + 1], r1[i + 1], r1[i] };
+    cell_t k;
+    cell_init(&k, i, bd->j0 + r, c2, g);
+    if (t) {
+        uint32_t z = gr_zones_at(&t->spans, i);
+        if (z != GR_ZONE_NONE)
+            t->area_m2[z] += cell_inside(&k) * g->c * g->c;
+    }
+    return cell_links(g, &k, l);
+}
+
+static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l, tally_t *t)
 {
     for (int64_t r = 0; r + 1 < bd->nr; r++) {
         int64_t a = bd->lo[r] < bd->lo[r + 1] ? bd->lo[r] : bd->lo[r + 1];
         int64_t b = bd->hi[r] > bd->hi[r + 1] ? bd->hi[r] : bd->hi[r + 1];
-        const float *r0 = bd->d2 + r * g->nx, *r1 = r0 + g->nx;
-        for (int64_t i = a; i < b; i++) {
-            int n_in = (r0[i] < g->w2) + (r0[i + 1] < g->w2) + (r1[i + 1] < g->w2) + (r1[i] < g->w2);
-            if (n_in == 0 || n_in == 4)
-                continue;
-            float c2[4] = { r0[i], r0[i + 1], r1[i + 1], r1[i] };
-            cell_t k = { .i = i, .j = bd->j0 + r };
-            for (int q = 0; q < 4; q++)
-                k.in[q] = c2[q] < g->w2;
-            if (cell_links(g, &k, c2, l))
-                return -1;
+        if (a >= b)
+            continue;
+        if (t && tally_row(t, bd, g, r, a, b))
+            return -1;
+        const uint64_t *w0 = bd->bits + r * bd->n_words, *w1 = w0 + bd->n_words;
+        for (int64_t k = a >> 6; k <= b >> 6; k++) {
+            uint64_t A = w0[k], B = w1[k];
+            uint64_t A1 = A >> 1 | w0[k + 1] << 63, B1 = B >> 1 | w1[k + 1] << 63;
+            for (uint64_t m = (A ^ A1) | (A ^ B) | (A ^ B1); m; m &= m - 1)
+                if (march_cell(bd, g, r, (k << 6) + __builtin_ctzll(m), l, t))
+                    return -1;
         }
     }
     return 0;
 }
 
-static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l)
+static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l, tally_t *t)
 {
     bd->j0 = b * BAND_ROWS;
     int64_t last = bd->j0 + BAND_ROWS < g->ny - 1 ? bd->j0 + BAND_ROWS : g->ny - 1;
     bd->nr = last - bd->j0 + 1;
     band_distances(bd, g, b);
     band_widen(bd, g);
-    return band_march(bd, g, l);
+    band_bits(bd, g);
+    return band_march(bd, g, l, t);
 }
 
-int gr_contour_band(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w, double cell_m,
-                    GEOSGeometry **out, gr_error_t *err)
+/* Every band in turn, links into l and zone areas into t (or NULL). */
+static int trace(const gr_seg_t *s, size_t n, double w, double cell_m, gr_links_t *l, tally_t *t,
+                 gr_error_t *err)
+{
+    grid_t g;
+    int rc = grid_init(&g, s, n, w, cell_m, err);
+    band_t bd = { 0 };
+    if (!rc && band_alloc(&bd, &g))
+        rc = gr_error_set(err, GR_ENOMEM, "out of memory for the catchment grid");
+    for (int64_t b = 0; !rc && b < g.nb; b++)
+        if (band_run(&bd, &g, b, l, t))
+            rc = gr_error_set(err, GR_ENOMEM,
+                              "out of memory (or a broken cell) tracing the catchment outline");
+    band_free(&bd);
+    grid_free(&g);
+    return rc;
+}
+
+int gr_contour_band_zones(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w,
+                          double cell_m, const gr_zones_t *zones, double *zone_area_m2,
+                          GEOSGeometry **out, gr_error_t *err)
 {
     *out = NULL;
     if (!(w > 0) || !(cell_m > 0))
         return gr_error_set(err, GR_ECONFIG, "catchment band %g m and cell %g m must be positive",
                             w, cell_m);
+    tally_t t = { zones, zone_area_m2, { 0 } };
+    for (uint32_t i = 0; zones && i < gr_zones_count(zones); i++)
+        zone_area_m2[i] = 0;
     if (n == 0) {
         *out = GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
         return *out ? 0 : gr_error_set(err, GR_EGEOM, "GEOS cannot make an empty polygon");
     }
-    grid_t g;
-    int rc = grid_init(&g, s, n, w, cell_m, err);
-    band_t bd = { 0 };
-    gr_links_t *l = rc ? NULL : gr_links_new();
-    if (!rc && (!l || band_alloc(&bd, &g)))
-        rc = gr_error_set(err, GR_ENOMEM, "out of memory for the catchment grid");
-    for (int64_t b = 0; !rc && b < g.nb; b++)
-        if (band_run(&bd, &g, b, l))
-            rc = gr_error_set(err, GR_ENOMEM,
-                              "out of memory (or a broken cell) tracing the catchment outline");
-    band_free(&bd);
-    grid_free(&g);
+    gr_links_t *l = gr_links_new();
+    int rc = l ? trace(s, n, w, cell_m, l, zones ? &t : NULL, err)
+               : gr_error_set(err, GR_ENOMEM, "out of memory for the catchment outline");
+    free(t.spans.a);
     if (!rc)
         rc = gr_links_polygons(gh, l, THIN_M, out, err);
     gr_links_free(l);
     return rc;
+}
+
+int gr_contour_band(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w, double cell_m,
+                    GEOSGeometry **out, gr_error_t *err)
+{
+    return gr_contour_band_zones(gh, s, n, w, cell_m, NULL, NULL, out, err);
 }

@@ -299,6 +299,10 @@ int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err)
     fprintf(f, "walk.mode = %s\ncompare_straight = %s\n",
             cfg->walk_mode == GR_WALK_STRAIGHT ? "straight" : "network",
             cfg->compare_straight ? "true" : "false");
+    fprintf(f, "catchment.buffer_m = %g\ncatchment.method = %s\n", cfg->catchment_buffer_m,
+            cfg->catchment_method == GR_CATCHMENT_GRID ? "grid" : "buffer");
+    if (cfg->catchment_method == GR_CATCHMENT_GRID)
+        fprintf(f, "catchment.cell_m = %g\n", cfg->catchment_cell_m);
     for (int c = 0; c < run->n_cats; c++)
         if (run->cats[c].cat->min_area_m2 > 0.0)
             fprintf(f, "min_area_m2.%s = %g\n", run->cats[c].cat->name,

@@ -48,6 +48,7 @@ static int build_index(gr_links_t *l)
     l->n_slots = 1024;
     while (l->n_slots < 2 * l->n)
         l->n_slots *= 2;
+    free(l->slot); /* a second call finds every link seen: no ring, no leak */
     l->slot = malloc(l->n_slots * sizeof *l->slot);
     if (!l->slot)
         return -1;
@@ -216,7 +217,7 @@ static int follow(gr_links_t *l, link_t *p, double tol, rings_t *rs, gr_error_t 
         uint32_t k = *find_slot(l, next);
         if (k == EMPTY) {
             free(r.xy);
-            return gr_error_set(err, GR_EGEOM, "catchment outline left open at point %llu",
+            return gr_error_set(err, GR_EGEOM, "catchment outline left open (or joined twice) at point %llu",
                                 (unsigned long long)next);
         }
         p = &l->a[k];
@@ -296,7 +297,11 @@ static GEOSGeometry *env_geom(GEOSContextHandle_t gh, const ring_t *r)
 }
 
 /* The smallest shell among the tree's hits that holds hole h; SIZE_MAX if
- * none does (a hole is always inside some shell, so that is a bug). */
+ * none does (a hole is always inside some shell, so that is a bug). Shells
+ * are tried smallest first and the largest candidate is never tested: a
+ * hole must be in one of them, and the test costs the shell's length (a
+ * town's catchment is one shell of a million points with thousands of
+ * holes). */
 static size_t shell_of(GEOSContextHandle_t gh, GEOSSTRtree *tree, const rings_t *rs,
                        const ring_t *h, hits_t *hits)
 {
@@ -306,14 +311,20 @@ static size_t shell_of(GEOSContextHandle_t gh, GEOSSTRtree *tree, const rings_t 
     hits->n = 0;
     GEOSSTRtree_query_r(gh, tree, q, on_hit, hits);
     GEOSGeom_destroy_r(gh, q);
-    size_t best = SIZE_MAX;
-    for (size_t k = 0; k < hits->n && !hits->bad; k++) {
-        const ring_t *s = &rs->a[hits->a[k]];
-        if (env_holds(s, h) && (best == SIZE_MAX || s->area < rs->a[best].area) &&
-            in_ring(s, h->xy[0], h->xy[1]))
-            best = hits->a[k];
+    size_t m = 0;
+    for (size_t k = 0; k < hits->n && !hits->bad; k++)
+        if (env_holds(&rs->a[hits->a[k]], h))
+            hits->a[m++] = hits->a[k];
+    for (size_t k = 1; k < m; k++) { /* by area; few candidates */
+        size_t x = hits->a[k], j = k;
+        for (; j > 0 && rs->a[hits->a[j - 1]].area > rs->a[x].area; j--)
+            hits->a[j] = hits->a[j - 1];
+        hits->a[j] = x;
     }
-    return best;
+    for (size_t k = 0; k + 1 < m; k++)
+        if (in_ring(&rs->a[hits->a[k]], h->xy[0], h->xy[1]))
+            return hits->a[k];
+    return m ? hits->a[m - 1] : SIZE_MAX;
 }
 
 /* owner[i] = the shell of hole i (the ring itself for shells). */

@@ -24,6 +24,7 @@
 #include "greenreach/load.h"
 #include "greenreach/pipeline.h"
 #include "greenreach/search.h"
+#include "greenreach/zones.h"
 
 #define GR_CATCHMENT_BUFFER_M 50.0  /* the usual service-area allowance */
 #define GR_CATCHMENT_QUAD_SEGS 8
@@ -63,6 +64,7 @@ typedef struct {
     gr_catchment_opts_t opt;
     uint32_t n_wards;
     double *ward_area_m2;        /* [n_wards]: each ward's own area */
+    gr_zones_t *zones;           /* the wards as zone edges (grid method) */
     int n;
     gr_catchment_t *c;           /* category-major, thresholds in order */
     double build_s;              /* wall time spent building polygons */

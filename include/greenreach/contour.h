@@ -12,13 +12,15 @@
  * The work grows with the area near the segments, not with how many of
  * them overlap a point, and the grid is never held whole: one band of 128
  * rows at a time.
- * Owns nothing after return. Needs: a GEOS context for the result. */
+ * Owns nothing after return. Needs: a GEOS context for the result, zone
+ * edges (zones.h) for areas per zone. */
 #ifndef GR_CONTOUR_H
 #define GR_CONTOUR_H
 
 #include <stddef.h>
 #include <geos_c.h>
 #include "greenreach/error.h"
+#include "greenreach/zones.h"
 
 typedef struct {
     double ax, ay, bx, by;
@@ -31,5 +33,15 @@ typedef struct {
  * band) and separate parts are kept. */
 int gr_contour_band(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w, double cell_m,
                     GEOSGeometry **out, gr_error_t *err);
+
+/* The same, and the band's area inside each zone into zone_area_m2[z] for
+ * every zone z of zones (NULL: none). A cell counts to the zone holding
+ * its centre: the part of the band inside it (exact for the traced
+ * outline) when the outline crosses it, the whole cell otherwise. So each
+ * zone's area is within about half a cell along its border of the exact
+ * overlay, and the zones' areas add up to the band's. */
+int gr_contour_band_zones(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, double w,
+                          double cell_m, const gr_zones_t *zones, double *zone_area_m2,
+                          GEOSGeometry **out, gr_error_t *err);
 
 #endif
