@@ -38,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 args=(run --quiet --out "$out")
 [ -n "$config" ] && args+=(--config "$config")
 
-phases="load graph snap search coverage write"
+phases="load graph snap search coverage catchments write"
 load_avg=$(cut -d' ' -f1 /proc/loadavg)
 for r in $(seq 1 "$runs"); do
   /usr/bin/time -v -o "$tmp/time.$r" "$bin" "${args[@]}" >/dev/null 2>"$tmp/err.$r" || {

@@ -39,10 +39,10 @@ for n in $sizes; do
   declare -A v=()
   while IFS='=' read -r k val; do v[$k]=$val; done < <(
     BUILD_DIR="$build" bash scripts/bench.sh --config "$town/town.ini" --runs "$runs" --kv)
-  rows+=("| ${v[edges]} | ${v[residents]} | ${v[load]} | ${v[graph]} | ${v[snap]} | ${v[search]} | ${v[coverage]} | ${v[write]} | ${v[wall]} | ${v[cpu]} | ${v[peak_mb]} | ${v[loadavg]} |")
+  rows+=("| ${v[edges]} | ${v[residents]} | ${v[load]} | ${v[graph]} | ${v[snap]} | ${v[search]} | ${v[coverage]} | ${v[catchments]} | ${v[write]} | ${v[wall]} | ${v[cpu]} | ${v[peak_mb]} | ${v[loadavg]} |")
   unset v
 done
 
-echo "| graph edges | residents | load s | graph s | snap s | search s | coverage s | write s | wall s | CPU s | peak MB | load avg |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| graph edges | residents | load s | graph s | snap s | search s | coverage s | catchments s | write s | wall s | CPU s | peak MB | load avg |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"

@@ -352,13 +352,6 @@ static void cell_init(cell_t *k, int64_t i, int64_t j, const float *c2, const gr
     k->is_joined = (k->f[0] + k->f[1] + k->f[2] + k->f[3]) / 4 < 0;
 }
 
-static uint64_t side_id(const grid_t *g, const cell_t *k, int side)
-{
-    static const int di[4] = { 0, 1, 0, 0 }, dj[4] = { 0, 0, 1, 0 }, vert[4] = { 0, 1, 0, 1 };
-    uint64_t v = (uint64_t)(k->j + dj[side]) * (uint64_t)g->nx + (uint64_t)(k->i + di[side]);
-    return v << 1 | (uint64_t)vert[side];
-}
-
 /* How far along side `side` (from its first corner) the level is crossed,
  * by linear interpolation. */
 static double side_t(const cell_t *k, int side)
@@ -392,20 +385,120 @@ static int entry_side(const cell_t *k, int out)
     return -1;
 }
 
+/* Joins links as they are made, by index, with no lookup: a crossing lies
+ * on a side shared by two cells at most a row apart, the link leaving it
+ * made in one and the link arriving at it in the other. For the cell row
+ * being marched, a table per kind of side (its bottom row of horizontal
+ * sides, its top row, its vertical sides) holds the link starting at each
+ * side and the link waiting to arrive there. */
+enum { J_BOTTOM, J_TOP, J_VERT, J_KINDS };
+
+typedef struct {
+    uint32_t *start[J_KINDS], *wait[J_KINDS]; /* nx + 1 each; UINT32_MAX = none */
+    int64_t lo[J_KINDS], hi[J_KINDS];          /* columns touched, to clear */
+    int64_t row;
+} joiner_t;
+
+static int joiner_init(joiner_t *J, int64_t nx)
+{
+    memset(J, 0, sizeof *J);
+    J->row = -2;
+    for (int t = 0; t < J_KINDS; t++) {
+        J->start[t] = malloc(((size_t)nx + 1) * sizeof *J->start[t]);
+        J->wait[t] = malloc(((size_t)nx + 1) * sizeof *J->wait[t]);
+        if (!J->start[t] || !J->wait[t])
+            return -1;
+        memset(J->start[t], 0xff, ((size_t)nx + 1) * sizeof *J->start[t]);
+        memset(J->wait[t], 0xff, ((size_t)nx + 1) * sizeof *J->wait[t]);
+        J->lo[t] = nx;
+        J->hi[t] = -1;
+    }
+    return 0;
+}
+
+static void joiner_free(joiner_t *J)
+{
+    for (int t = 0; t < J_KINDS; t++) {
+        free(J->start[t]);
+        free(J->wait[t]);
+    }
+}
+
+static void joiner_clear(joiner_t *J, int t)
+{
+    for (int64_t c = J->lo[t]; c <= J->hi[t]; c++)
+        J->start[t][c] = J->wait[t][c] = UINT32_MAX;
+    J->lo[t] = INT64_MAX;
+    J->hi[t] = -1;
+}
+
+/* The tables for cell row j: the top sides of row j - 1 are the bottom
+ * sides of row j; everything else starts empty. */
+static void joiner_to_row(joiner_t *J, int64_t j)
+{
+    if (j == J->row)
+        return;
+    if (j == J->row + 1) {
+        uint32_t *s = J->start[J_BOTTOM], *w = J->wait[J_BOTTOM];
+        int64_t lo = J->lo[J_BOTTOM], hi = J->hi[J_BOTTOM];
+        J->start[J_BOTTOM] = J->start[J_TOP];
+        J->wait[J_BOTTOM] = J->wait[J_TOP];
+        J->lo[J_BOTTOM] = J->lo[J_TOP];
+        J->hi[J_BOTTOM] = J->hi[J_TOP];
+        J->start[J_TOP] = s;
+        J->wait[J_TOP] = w;
+        J->lo[J_TOP] = lo;
+        J->hi[J_TOP] = hi;
+    } else {
+        joiner_clear(J, J_BOTTOM);
+    }
+    joiner_clear(J, J_TOP);
+    joiner_clear(J, J_VERT);
+    J->row = j;
+}
+
+static void side_slot(const cell_t *k, int side, int *t, int64_t *c)
+{
+    static const int kind[4] = { J_BOTTOM, J_VERT, J_TOP, J_VERT }, di[4] = { 0, 1, 0, 0 };
+    *t = kind[side];
+    *c = k->i + di[side];
+}
+
+/* Point idx starts at side `out` and goes on to side `in`. */
+static void joiner_link(joiner_t *J, gr_links_t *l, const cell_t *k, int out, int in, uint32_t idx)
+{
+    int t;
+    int64_t c;
+    side_slot(k, out, &t, &c);
+    J->start[t][c] = idx;
+    if (J->wait[t][c] != UINT32_MAX)
+        gr_links_join(l, J->wait[t][c], idx);
+    J->lo[t] = c < J->lo[t] ? c : J->lo[t];
+    J->hi[t] = c > J->hi[t] ? c : J->hi[t];
+    side_slot(k, in, &t, &c);
+    if (J->start[t][c] != UINT32_MAX)
+        gr_links_join(l, idx, J->start[t][c]);
+    else
+        J->wait[t][c] = idx;
+    J->lo[t] = c < J->lo[t] ? c : J->lo[t];
+    J->hi[t] = c > J->hi[t] ? c : J->hi[t];
+}
+
 /* Links every side the outline leaves by to the side it re-enters by,
  * with the inside on the left. */
-static int cell_links(const grid_t *g, const cell_t *k, gr_links_t *l)
+static int cell_links(const grid_t *g, const cell_t *k, gr_links_t *l, joiner_t *J)
 {
     for (int out = 0; out < 4; out++) {
         if (!k->in[out] || k->in[(out + 1) & 3])
             continue;
         int in = entry_side(k, out);
         double u, v;
+        uint32_t idx;
         side_uv(k, out, &u, &v);
-        if (in < 0 || gr_links_add(l, side_id(g, k, out), side_id(g, k, in),
-                                   g->x0 + ((double)k->i + u) * g->c,
-                                   g->y0 + ((double)k->j + v) * g->c))
+        if (in < 0 || gr_links_push(l, g->x0 + ((double)k->i + u) * g->c,
+                                    g->y0 + ((double)k->j + v) * g->c, &idx))
             return -1;
+        joiner_link(J, l, k, out, in, idx);
     }
     return 0;
 }
@@ -496,7 +589,7 @@ static int tally_row(tally_t *t, const band_t *bd, const grid_t *g, int64_t r, i
 }
 
 static int march_cell(const band_t *bd, const grid_t *g, int64_t r, int64_t i, gr_links_t *l,
-                      tally_t *t)
+                      joiner_t *J, tally_t *t)
 {
     const float *r0 = bd->d2 + r * g->nx, *r1 = r0 + g->nx;
     float c2[4] = { r0[i], r0[i + 1], r1[i + 1], r1[i] };
@@ -507,10 +600,10 @@ static int march_cell(const band_t *bd, const grid_t *g, int64_t r, int64_t i, g
         if (z != GR_ZONE_NONE)
             t->area_m2[z] += cell_inside(&k) * g->c * g->c;
     }
-    return cell_links(g, &k, l);
+    return cell_links(g, &k, l, J);
 }
 
-static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l, tally_t *t)
+static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l, joiner_t *J, tally_t *t)
 {
     for (int64_t r = 0; r + 1 < bd->nr; r++) {
         int64_t a = bd->lo[r] < bd->lo[r + 1] ? bd->lo[r] : bd->lo[r + 1];
@@ -519,19 +612,21 @@ static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l, tally_t 
             continue;
         if (t && tally_row(t, bd, g, r, a, b))
             return -1;
+        joiner_to_row(J, bd->j0 + r);
         const uint64_t *w0 = bd->bits + r * bd->n_words, *w1 = w0 + bd->n_words;
         for (int64_t k = a >> 6; k <= b >> 6; k++) {
             uint64_t A = w0[k], B = w1[k];
             uint64_t A1 = A >> 1 | w0[k + 1] << 63, B1 = B >> 1 | w1[k + 1] << 63;
             for (uint64_t m = (A ^ A1) | (A ^ B) | (A ^ B1); m; m &= m - 1)
-                if (march_cell(bd, g, r, (k << 6) + __builtin_ctzll(m), l, t))
+                if (march_cell(bd, g, r, (k << 6) + __builtin_ctzll(m), l, J, t))
                     return -1;
         }
     }
     return 0;
 }
 
-static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l, tally_t *t)
+static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l, joiner_t *J,
+                    tally_t *t)
 {
     bd->j0 = b * BAND_ROWS;
     int64_t last = bd->j0 + BAND_ROWS < g->ny - 1 ? bd->j0 + BAND_ROWS : g->ny - 1;
@@ -539,7 +634,7 @@ static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l, tally
     band_distances(bd, g, b);
     band_widen(bd, g);
     band_bits(bd, g);
-    return band_march(bd, g, l, t);
+    return band_march(bd, g, l, J, t);
 }
 
 /* Every band in turn, links into l and zone areas into t (or NULL). */
@@ -549,12 +644,14 @@ static int trace(const gr_seg_t *s, size_t n, double w, double cell_m, gr_links_
     grid_t g;
     int rc = grid_init(&g, s, n, w, cell_m, err);
     band_t bd = { 0 };
-    if (!rc && band_alloc(&bd, &g))
+    joiner_t J = { 0 };
+    if (!rc && (band_alloc(&bd, &g) || joiner_init(&J, g.nx)))
         rc = gr_error_set(err, GR_ENOMEM, "out of memory for the catchment grid");
     for (int64_t b = 0; !rc && b < g.nb; b++)
-        if (band_run(&bd, &g, b, l, t))
+        if (band_run(&bd, &g, b, l, &J, t))
             rc = gr_error_set(err, GR_ENOMEM,
                               "out of memory (or a broken cell) tracing the catchment outline");
+    joiner_free(&J);
     band_free(&bd);
     grid_free(&g);
     return rc;

@@ -4,21 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the link table: links in the order added, then an open-addressing
- * index on the point id built once, at the size the links need ---- */
+/* ---- the link table: points in the order added, each with the index of
+ * the next; a tracer that knows the next index joins them itself, keyed
+ * links are joined through an open-addressing index on the point id, built
+ * once at the size the links need ---- */
 
-#define EMPTY UINT32_MAX
-#define SEEN UINT64_MAX /* the id of a followed link */
-
-typedef struct {
-    uint64_t from, to;
-    double x, y;
-} link_t;
+#define NONE UINT32_MAX
 
 struct gr_links {
-    link_t *a;
+    double *xy;     /* 2 per point */
+    uint32_t *next; /* index of the next point, or NONE until joined */
+    uint64_t *key;  /* from, to per point; NULL until a keyed link is added */
     size_t n, cap;
-    uint32_t *slot; /* index into a, or EMPTY */
+    uint32_t *slot; /* index of the point with a key, or NONE */
     size_t n_slots; /* a power of two, at least twice n */
 };
 
@@ -36,30 +34,41 @@ static size_t hash64(uint64_t k)
 static uint32_t *find_slot(const gr_links_t *l, uint64_t key)
 {
     size_t mask = l->n_slots - 1, i = hash64(key) & mask;
-    while (l->slot[i] != EMPTY && l->a[l->slot[i]].from != key)
+    while (l->slot[i] != NONE && l->key[2 * l->slot[i]] != key)
         i = (i + 1) & mask;
     return &l->slot[i];
 }
 
 static int build_index(gr_links_t *l)
 {
-    if (l->n >= EMPTY)
-        return -1;
     l->n_slots = 1024;
     while (l->n_slots < 2 * l->n)
         l->n_slots *= 2;
-    free(l->slot); /* a second call finds every link seen: no ring, no leak */
+    free(l->slot);
     l->slot = malloc(l->n_slots * sizeof *l->slot);
     if (!l->slot)
         return -1;
     memset(l->slot, 0xff, l->n_slots * sizeof *l->slot);
     for (size_t k = 0; k < l->n; k++) {
-        uint32_t *s = find_slot(l, l->a[k].from);
-        if (*s != EMPTY)
+        uint32_t *s = find_slot(l, l->key[2 * k]);
+        if (*s != NONE)
             return -2;
         *s = (uint32_t)k;
     }
     return 0;
+}
+
+/* Every keyed link's next from its `to` key: 0, -1 out of memory, -2 a
+ * point starting two links, -3 a link to a point starting none. */
+static int join_keyed(gr_links_t *l)
+{
+    if (!l->key)
+        return 0;
+    int rc = build_index(l);
+    for (size_t k = 0; k < l->n && !rc; k++)
+        if (l->next[k] == NONE && (l->next[k] = *find_slot(l, l->key[2 * k + 1])) == NONE)
+            rc = -3;
+    return rc;
 }
 
 gr_links_t *gr_links_new(void)
@@ -71,7 +80,9 @@ void gr_links_free(gr_links_t *l)
 {
     if (!l)
         return;
-    free(l->a);
+    free(l->xy);
+    free(l->next);
+    free(l->key);
     free(l->slot);
     free(l);
 }
@@ -81,19 +92,63 @@ size_t gr_links_count(const gr_links_t *l)
     return l->n;
 }
 
+static int grow(gr_links_t *l, int has_key)
+{
+    size_t c = l->cap ? 2 * l->cap : 4096;
+    if (c >= NONE)
+        return -1;
+    double *xy = realloc(l->xy, c * 2 * sizeof *xy);
+    if (xy)
+        l->xy = xy;
+    uint32_t *next = realloc(l->next, c * sizeof *next);
+    if (next)
+        l->next = next;
+    uint64_t *key = l->key || has_key ? realloc(l->key, c * 2 * sizeof *key) : NULL;
+    if (key)
+        l->key = key;
+    if (!xy || !next || ((l->key || has_key) && !key))
+        return -1;
+    l->cap = c;
+    return 0;
+}
+
+int gr_links_push(gr_links_t *l, double x, double y, uint32_t *idx)
+{
+    if (l->n == l->cap && grow(l, 0))
+        return -1;
+    l->xy[2 * l->n] = x;
+    l->xy[2 * l->n + 1] = y;
+    l->next[l->n] = NONE;
+    if (l->key)
+        l->key[2 * l->n] = l->key[2 * l->n + 1] = UINT64_MAX - 1 - l->n;
+    *idx = (uint32_t)l->n++;
+    return 0;
+}
+
+void gr_links_join(gr_links_t *l, uint32_t idx, uint32_t next_idx)
+{
+    l->next[idx] = next_idx;
+}
+
 int gr_links_add(gr_links_t *l, uint64_t from, uint64_t to, double x, double y)
 {
-    if (from == SEEN)
+    if (from == UINT64_MAX)
         return -2;
-    if (l->n == l->cap) {
-        size_t c = l->cap ? 2 * l->cap : 4096;
-        link_t *a = realloc(l->a, c * sizeof *a);
-        if (!a)
+    if (!l->key && l->n > 0) { /* pushed points so far: give them keys no one uses */
+        l->key = malloc(l->cap * 2 * sizeof *l->key);
+        if (!l->key)
             return -1;
-        l->a = a;
-        l->cap = c;
+        for (size_t k = 0; k < l->n; k++)
+            l->key[2 * k] = l->key[2 * k + 1] = UINT64_MAX - 1 - k;
     }
-    l->a[l->n++] = (link_t){ from, to, x, y };
+    if (l->n == l->cap && grow(l, 1))
+        return -1;
+    uint32_t k;
+    gr_links_push(l, x, y, &k);
+    if (!l->key)
+        return -1;
+    l->key[2 * k] = from;
+    l->key[2 * k + 1] = to;
     return 0;
 }
 
@@ -198,29 +253,27 @@ static int ring_append(ring_t *r, size_t *cap, double x, double y)
     return 0;
 }
 
-/* Follows links from link p until back at its start, marking them seen.
- * A ring thinned below three points encloses nothing and is not kept. */
-static int follow(gr_links_t *l, link_t *p, double tol, rings_t *rs, gr_error_t *err)
+/* Follows the points from k until back at it, marking them seen. A ring
+ * thinned below three points encloses nothing and is not kept. */
+static int follow(const gr_links_t *l, uint32_t k, uint8_t *seen, double tol, rings_t *rs,
+                  gr_error_t *err)
 {
     ring_t r = { 0 };
     size_t cap = 0;
-    uint64_t start = p->from;
-    for (;;) {
-        if (ring_append(&r, &cap, p->x, p->y)) {
+    for (uint32_t p = k;;) {
+        if (p == NONE || seen[p]) {
+            free(r.xy);
+            return gr_error_set(err, GR_EGEOM,
+                                "catchment outline left open (or joined twice) at point %u", p);
+        }
+        seen[p] = 1;
+        if (ring_append(&r, &cap, l->xy[2 * p], l->xy[2 * p + 1])) {
             free(r.xy);
             return gr_error_set(err, GR_ENOMEM, "out of memory tracing a catchment ring");
         }
-        uint64_t next = p->to;
-        p->from = SEEN;
-        if (next == start)
+        p = l->next[p];
+        if (p == k)
             break;
-        uint32_t k = *find_slot(l, next);
-        if (k == EMPTY) {
-            free(r.xy);
-            return gr_error_set(err, GR_EGEOM, "catchment outline left open (or joined twice) at point %llu",
-                                (unsigned long long)next);
-        }
-        p = &l->a[k];
     }
     r.n = thin(r.xy, r.n, tol);
     if (r.n < 3) {
@@ -237,16 +290,21 @@ static int follow(gr_links_t *l, link_t *p, double tol, rings_t *rs, gr_error_t 
 
 static int trace_rings(gr_links_t *l, double tol, rings_t *rs, gr_error_t *err)
 {
-    int rc = build_index(l);
+    int rc = join_keyed(l);
     if (rc)
-        return gr_error_set(err, rc == -1 ? GR_ENOMEM : GR_EGEOM,
-                            rc == -1 ? "out of memory indexing %zu catchment outline links"
-                                     : "catchment outline: a point of %zu links starts two",
+        return gr_error_set(err, rc == -1 ? GR_ENOMEM : GR_EGEOM, "%s (%zu links)",
+                            rc == -1   ? "out of memory indexing the catchment outline"
+                            : rc == -2 ? "catchment outline: a point starts two links"
+                                       : "catchment outline left open",
                             l->n);
-    for (size_t i = 0; i < l->n; i++)
-        if (l->a[i].from != SEEN && (rc = follow(l, &l->a[i], tol, rs, err)))
-            return rc;
-    return 0;
+    uint8_t *seen = calloc(l->n + 1, 1);
+    if (!seen)
+        return gr_error_set(err, GR_ENOMEM, "out of memory tracing catchment rings");
+    for (size_t i = 0; i < l->n && !rc; i++)
+        if (!seen[i])
+            rc = follow(l, (uint32_t)i, seen, tol, rs, err);
+    free(seen);
+    return rc;
 }
 
 /* ---- polygons ---- */

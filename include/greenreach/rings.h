@@ -25,6 +25,15 @@ void gr_links_free(gr_links_t *l);
  * one link only; gr_links_polygons reports it otherwise. */
 int gr_links_add(gr_links_t *l, uint64_t from, uint64_t to, double x, double y);
 
+/* A point at (x, y) whose next point the tracer names by index (the
+ * points are numbered 0, 1, ... in the order added, keyed or not): its
+ * index into *idx; 0, or -1 when out of memory. Joining by index needs no
+ * lookup at all, so a tracer that can should. */
+int gr_links_push(gr_links_t *l, double x, double y, uint32_t *idx);
+
+/* Point idx is followed by point next_idx (both from gr_links_push). */
+void gr_links_join(gr_links_t *l, uint32_t idx, uint32_t next_idx);
+
 /* Links recorded so far. */
 size_t gr_links_count(const gr_links_t *l);
 
@@ -33,7 +42,8 @@ size_t gr_links_count(const gr_links_t *l);
  * GEOSGeom_destroy_r. A point closer than thin_m to the line through its
  * kept neighbours is dropped, so straight runs keep only their ends. A link
  * to a point that starts none, or a point starting two, is an error
- * (GR_EGEOM): the tracer left a ring open. Uses up the links. */
+ * (GR_EGEOM): the tracer left a ring open. A pushed point never joined is
+ * such an open link too. */
 int gr_links_polygons(GEOSContextHandle_t gh, gr_links_t *l, double thin_m, GEOSGeometry **out,
                       gr_error_t *err);
 
