@@ -40,71 +40,48 @@ typedef struct {
 
 /* ---- where a segment's reach crosses a row ---- */
 
-/* A segment with its direction and length worked out once. */
+/* A segment with its direction worked out once. */
 typedef struct {
-    double ax, ay, bx, by, dx, dy, len, ux, uy, inv_l2;
+    double ax, ay, dx, dy, inv_dy, inv_l2;
 } probe_t;
 
 static void probe_init(probe_t *p, const gr_seg_t *s)
 {
     p->ax = s->ax;
     p->ay = s->ay;
-    p->bx = s->bx;
-    p->by = s->by;
     p->dx = s->bx - s->ax;
     p->dy = s->by - s->ay;
-    p->len = hypot(p->dx, p->dy);
-    p->ux = p->len > 0 ? p->dx / p->len : 0;
-    p->uy = p->len > 0 ? p->dy / p->len : 0;
-    p->inv_l2 = p->len > 0 ? 1.0 / (p->len * p->len) : 0;
-}
-
-/* x with a x + b in [p, q], intersected into [*lo, *hi]; 0 when empty. */
-static int clip_linear(double a, double b, double p, double q, double *lo, double *hi)
-{
-    if (fabs(a) < 1e-12)
-        return b >= p && b <= q;
-    double u = (p - b) / a, v = (q - b) / a;
-    *lo = u < v ? (u > *lo ? u : *lo) : (v > *lo ? v : *lo);
-    *hi = u < v ? (v < *hi ? v : *hi) : (u < *hi ? u : *hi);
-    return *lo <= *hi;
-}
-
-static void hull_circle(double cx, double cy, double y, double r, double *lo, double *hi)
-{
-    double dy = y - cy;
-    if (dy > r || dy < -r)
-        return;
-    double h = sqrt(r * r - dy * dy);
-    *lo = cx - h < *lo ? cx - h : *lo;
-    *hi = cx + h > *hi ? cx + h : *hi;
-}
-
-/* The points of row y within r of the segment form one interval (the
- * capsule is convex): the hull of its two end discs and its side strip. */
-static int probe_span(const probe_t *p, double y, double r, double *lo, double *hi)
-{
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    hull_circle(p->ax, p->ay, y, r, lo, hi);
-    hull_circle(p->bx, p->by, y, r, lo, hi);
-    double a = -INFINITY, b = INFINITY;
-    if (p->len > 0 && clip_linear(p->ux, -p->ax * p->ux + (y - p->ay) * p->uy, 0, p->len, &a, &b) &&
-        clip_linear(-p->uy, p->ax * p->uy + (y - p->ay) * p->ux, -r, r, &a, &b)) {
-        *lo = a < *lo ? a : *lo;
-        *hi = b > *hi ? b : *hi;
-    }
-    return *lo <= *hi;
+    p->inv_dy = p->dy != 0 ? 1.0 / p->dy : 0;
+    double l2 = p->dx * p->dx + p->dy * p->dy;
+    p->inv_l2 = l2 > 0 ? 1.0 / l2 : 0;
 }
 
 /* Columns of row j within reach of the segment, clamped to the grid; 0
- * when none. */
+ * when none. A vertex within reach r lies within r across of a point of
+ * the segment within r along, so the part of the segment within r of the
+ * row, widened by r, holds them all: a little more than the true capsule
+ * (its corners), found with two multiplications instead of two square
+ * roots and two divisions; the distance loop is cheaper than that. */
 static int row_cols(const grid_t *g, const probe_t *p, int64_t j, int64_t *ia, int64_t *ib)
 {
-    double lo, hi;
-    if (!probe_span(p, (double)j * g->c, g->reach, &lo, &hi))
+    double y = (double)j * g->c, r = g->reach, t0 = 0, t1 = 1;
+    if (p->dy != 0) {
+        t0 = (y - r - p->ay) * p->inv_dy;
+        t1 = (y + r - p->ay) * p->inv_dy;
+        if (t0 > t1) {
+            double t = t0;
+            t0 = t1;
+            t1 = t;
+        }
+        t0 = t0 < 0 ? 0 : t0;
+        t1 = t1 > 1 ? 1 : t1;
+        if (t0 > t1)
+            return 0;
+    } else if (fabs(y - p->ay) > r) {
         return 0;
-    double a = ceil(lo / g->c), b = floor(hi / g->c);
+    }
+    double xa = p->ax + t0 * p->dx, xb = p->ax + t1 * p->dx;
+    double a = ceil(((xa < xb ? xa : xb) - r) / g->c), b = floor(((xa < xb ? xb : xa) + r) / g->c);
     *ia = a < 0 ? 0 : (int64_t)a;
     *ib = b > (double)(g->nx - 1) ? g->nx - 1 : (int64_t)b;
     return *ia <= *ib;
