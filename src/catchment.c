@@ -121,6 +121,56 @@ static int collect_pieces(const gr_field_t *f, double thr, pieces_t *out)
     return bad;
 }
 
+/* a minus b (b within a, both sorted and merged) into d. */
+static int spans_subtract(const spans_t *a, const spans_t *b, spans_t *d)
+{
+    d->n = 0;
+    int bad = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < a->n && !bad; i++) {
+        double lo = a->a[i].lo, hi = a->a[i].hi;
+        while (j < b->n && b->a[j].hi <= lo)
+            j++;
+        for (size_t q = j; q < b->n && b->a[q].lo < hi && !bad; q++) {
+            if (b->a[q].lo > lo)
+                bad = spans_push(d, lo, b->a[q].lo);
+            lo = fmax(lo, b->a[q].hi);
+        }
+        if (lo < hi && !bad)
+            bad = spans_push(d, lo, hi);
+    }
+    return bad;
+}
+
+/* The pieces of thresholds thr[0] < thr[1] < ..., nested: those within
+ * thr[0], then what each next threshold adds (reached stretches only grow
+ * with the threshold); n_seg[l] counts the pieces up to level l. */
+static int collect_levels(const gr_field_t *f, const double *thr, int n, pieces_t *out,
+                          size_t *n_seg)
+{
+    spans_t a = { 0 }, b = { 0 }, d = { 0 };
+    int bad = 0;
+    for (int l = 0; l < n && !bad; l++) {
+        uint32_t k = 0;
+        for (uint32_t e = 0; e < f->g->n_edges && !bad; e++) {
+            while (k < f->n_src && f->src[k].edge < e)
+                k++;
+            bad = edge_spans(f, e, thr[l], k, &a);
+            if (!bad && l > 0)
+                bad = edge_spans(f, e, thr[l - 1], k, &b) || spans_subtract(&a, &b, &d);
+            const spans_t *add = l > 0 ? &d : &a;
+            for (size_t i = 0; i < add->n && !bad; i++)
+                if (add->a[i].hi > add->a[i].lo)
+                    bad = pieces_push(out, e, add->a[i].lo, add->a[i].hi);
+        }
+        n_seg[l] = out->n;
+    }
+    free(a.a);
+    free(b.a);
+    free(d.a);
+    return bad;
+}
+
 /* ---- geometry ---- */
 
 /* The ends of a piece; whole edges use the node coordinates exactly, so
@@ -398,6 +448,7 @@ typedef struct {
     const gr_run_t *run;
     gr_catchments_t *cs;
     gr_error_t *errs;
+    const int *first;
 } build_job_t;
 
 static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k,
@@ -419,13 +470,69 @@ static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k
     return rc;
 }
 
+/* Every threshold of one category at once on the grid: the pieces of the
+ * nearer threshold are where the farther one starts (contour levels). */
+static int build_levels(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k, int n,
+                        GEOSContextHandle_t gh, gr_error_t *err)
+{
+    const gr_cat_result_t *cr = &run->cats[k[0].cat];
+    int *order = malloc(((size_t)n + 1) * sizeof *order);
+    double *thr = malloc(((size_t)n + 1) * sizeof *thr);
+    size_t *n_seg = malloc(((size_t)n + 1) * sizeof *n_seg);
+    gr_contour_level_t *lv = calloc((size_t)n + 1, sizeof *lv);
+    pieces_t p = { 0 };
+    gr_seg_t *segs = NULL;
+    int rc = order && thr && n_seg && lv ? 0 : -1;
+    for (int i = 0; i < n && !rc; i++) {
+        k[i].thr_m = cr->cat->thr_m[k[i].thr];
+        k[i].ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k[i].ward_area_m2);
+        rc = k[i].ward_area_m2 ? 0 : -1;
+        int j = i; /* thresholds nearest first */
+        for (; j > 0 && k[order[j - 1]].thr_m > k[i].thr_m; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int i = 0; i < n && !rc; i++)
+        thr[i] = fmin(k[order[i]].thr_m, cr->field->cutoff_m);
+    if (!rc && !collect_levels(cr->field, thr, n, &p, n_seg) &&
+        (segs = malloc((p.n + 1) * sizeof *segs))) {
+        for (size_t i = 0; i < p.n; i++)
+            segs[i] = piece_seg(cr->field->g, &p.a[i]);
+        for (int i = 0; i < n; i++)
+            lv[i] = (gr_contour_level_t){ n_seg[i], k[order[i]].ward_area_m2, NULL };
+        rc = gr_contour_levels(gh, segs, cs->opt.buffer_m, cs->opt.cell_m, cs->zones, lv, n, err);
+        for (int i = 0; i < n && !rc; i++)
+            if (!GEOSArea_r(gh, (k[order[i]].geom = lv[i].out), &k[order[i]].area_m2))
+                rc = gr_error_set(err, GR_EGEOM, "catchment %s: GEOS failed to measure its area",
+                                  cr->cat->name);
+    } else if (!rc) {
+        rc = -1;
+    }
+    if (rc == -1)
+        rc = gr_error_set(err, GR_ENOMEM, "out of memory for the %s catchments", cr->cat->name);
+    free(segs);
+    free(p.a);
+    free(order);
+    free(thr);
+    free(n_seg);
+    free(lv);
+    return rc;
+}
+
+/* Tasks: each category (grid: its thresholds together) or each catchment
+ * (buffer); task i covers catchments first[i] .. first[i + 1] - 1. */
 static int build_task(void *ctx, uint32_t i)
 {
     build_job_t *job = ctx;
     GEOSContextHandle_t gh = GEOS_init_r();
     if (!gh)
         return gr_error_set(&job->errs[i], GR_ENOMEM, "cannot start a GEOS context");
-    int rc = build_one(job->run, job->cs, &job->cs->c[i], gh, &job->errs[i]);
+    gr_catchments_t *cs = job->cs;
+    int a = job->first[i], b = job->first[i + 1], rc = 0;
+    if (cs->opt.method == GR_CATCHMENT_GRID)
+        rc = build_levels(job->run, cs, &cs->c[a], b - a, gh, &job->errs[i]);
+    for (int c = a; c < b && !rc && cs->opt.method != GR_CATCHMENT_GRID; c++)
+        rc = build_one(job->run, cs, &cs->c[c], gh, &job->errs[i]);
     GEOS_finish_r(gh);
     return rc;
 }
@@ -448,16 +555,26 @@ static int plan(const gr_run_t *run, gr_catchments_t *cs)
 static int build_all(const gr_run_t *run, gr_catchments_t *cs, gr_error_t *err)
 {
     gr_error_t *errs = calloc((size_t)cs->n + 1, sizeof *errs);
-    if (!errs)
+    int *first = calloc((size_t)cs->n + 2, sizeof *first);
+    if (!errs || !first) {
+        free(errs);
+        free(first);
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
-    build_job_t job = { run, cs, errs };
-    int rc = gr_parallel_for((uint32_t)cs->n, build_task, &job);
-    for (int i = 0; rc && i < cs->n; i++)
+    }
+    int n_tasks = 0;
+    for (int i = 0; i < cs->n; i++)
+        if (cs->opt.method != GR_CATCHMENT_GRID || i == 0 || cs->c[i].cat != cs->c[i - 1].cat)
+            first[n_tasks++] = i;
+    first[n_tasks] = cs->n;
+    build_job_t job = { run, cs, errs, first };
+    int rc = gr_parallel_for((uint32_t)n_tasks, build_task, &job);
+    for (int i = 0; rc && i < n_tasks; i++)
         if (errs[i].code) {
             *err = errs[i];
             break;
         }
     free(errs);
+    free(first);
     return rc;
 }
 

@@ -110,10 +110,12 @@ static int grid_extent(grid_t *g, const gr_seg_t *s, size_t n, gr_error_t *err)
         maxy = fmax(maxy, fmax(s[k].ay, s[k].by));
     }
     double pad = g->reach + g->c; /* the border vertices are beyond reach */
-    g->x0 = minx - pad;
-    g->y0 = miny - pad;
-    double cols = ceil((maxx - minx + 2 * pad) / g->c) + 1;
-    double rows = ceil((maxy - miny + 2 * pad) / g->c) + 1;
+    /* vertices on multiples of the cell in the CRS, so an outline does not
+     * depend on what else was traced with it (another threshold's pieces) */
+    g->x0 = floor((minx - pad) / g->c) * g->c;
+    g->y0 = floor((miny - pad) / g->c) * g->c;
+    double cols = ceil((maxx + pad - g->x0) / g->c) + 1;
+    double rows = ceil((maxy + pad - g->y0) / g->c) + 1;
     if (!isfinite(cols) || !isfinite(rows) || cols * (BAND_ROWS + 1) > MAX_BAND_VERTICES ||
         rows > (double)INT32_MAX)
         return gr_error_set(err, GR_ECONFIG,
@@ -269,17 +271,24 @@ static void row_min(float *row, int64_t ia, int64_t ib, double c, const probe_t 
     }
 }
 
-static void band_distances(band_t *bd, const grid_t *g, int64_t b)
+static void band_reset(band_t *bd, const grid_t *g)
 {
     for (int64_t r = 0; r < bd->nr; r++) {
         bd->wlo[r] = g->nx;
         bd->whi[r] = -1;
     }
-    for (size_t k = g->band_first[b]; k < g->band_first[b + 1]; k++) {
+}
+
+/* Adds the band's segments from *cursor on whose index is below n_seg (a
+ * band's bucket lists them in index order), moving the cursor past them. */
+static void band_distances(band_t *bd, const grid_t *g, int64_t b, size_t n_seg, size_t *cursor)
+{
+    for (; *cursor < g->band_first[b + 1] && g->band_seg[*cursor] < n_seg; ++*cursor) {
+        const gr_seg_t *s = &g->s[g->band_seg[*cursor]];
         probe_t p;
-        probe_init(&p, &g->s[g->band_seg[k]]);
+        probe_init(&p, s);
         int64_t jlo, jhi, ia, ib;
-        seg_rows(g, &g->s[g->band_seg[k]], &jlo, &jhi);
+        seg_rows(g, s, &jlo, &jhi);
         for (int64_t j = jlo > bd->j0 ? jlo : bd->j0; j <= jhi && j < bd->j0 + bd->nr; j++) {
             if (!row_cols(g, &p, j, &ia, &ib))
                 continue;
@@ -602,35 +611,107 @@ static int band_march(const band_t *bd, const grid_t *g, gr_links_t *l, joiner_t
     return 0;
 }
 
-static int band_run(band_t *bd, const grid_t *g, int64_t b, gr_links_t *l, joiner_t *J,
-                    tally_t *t)
+/* One level's tracing state: its links, joiner and zone areas. */
+typedef struct {
+    gr_links_t *l;
+    joiner_t J;
+    tally_t t;
+    int has_tally;
+} level_run_t;
+
+/* One band for every level in turn: each level's segments are added to
+ * the distances the band already holds from the levels before, then its
+ * outline is marched. */
+static int band_run(band_t *bd, const grid_t *g, int64_t b, const gr_contour_level_t *lv,
+                    level_run_t *lr, int n_lv)
 {
     bd->j0 = b * BAND_ROWS;
     int64_t last = bd->j0 + BAND_ROWS < g->ny - 1 ? bd->j0 + BAND_ROWS : g->ny - 1;
     bd->nr = last - bd->j0 + 1;
-    band_distances(bd, g, b);
-    band_widen(bd, g);
-    band_bits(bd, g);
-    return band_march(bd, g, l, J, t);
+    band_reset(bd, g);
+    size_t cursor = g->band_first[b];
+    for (int k = 0; k < n_lv; k++) {
+        band_distances(bd, g, b, lv[k].n_seg, &cursor);
+        band_widen(bd, g);
+        band_bits(bd, g);
+        if (band_march(bd, g, lr[k].l, &lr[k].J, lr[k].has_tally ? &lr[k].t : NULL))
+            return -1;
+    }
+    return 0;
 }
 
-/* Every band in turn, links into l and zone areas into t (or NULL). */
-static int trace(const gr_seg_t *s, size_t n, double w, double cell_m, gr_links_t *l, tally_t *t,
-                 gr_error_t *err)
+static int levels_start(level_run_t *lr, const gr_contour_level_t *lv, int n_lv,
+                        const gr_zones_t *zones, int64_t nx)
+{
+    for (int k = 0; k < n_lv; k++) {
+        lr[k].t = (tally_t){ zones, lv[k].zone_area_m2, { 0 } };
+        lr[k].has_tally = zones && lv[k].zone_area_m2;
+        if (!(lr[k].l = gr_links_new()) || joiner_init(&lr[k].J, nx))
+            return -1;
+    }
+    return 0;
+}
+
+static void levels_end(level_run_t *lr, int n_lv)
+{
+    for (int k = 0; k < n_lv; k++) {
+        gr_links_free(lr[k].l);
+        joiner_free(&lr[k].J);
+        free(lr[k].t.spans.a);
+    }
+}
+
+/* Every band in turn, then each level's links into its polygon. */
+static int trace(GEOSContextHandle_t gh, const gr_seg_t *s, double w, double cell_m,
+                 const gr_zones_t *zones, gr_contour_level_t *lv, int n_lv, gr_error_t *err)
 {
     grid_t g;
-    int rc = grid_init(&g, s, n, w, cell_m, err);
+    int rc = grid_init(&g, s, lv[n_lv - 1].n_seg, w, cell_m, err);
     band_t bd = { 0 };
-    joiner_t J = { 0 };
-    if (!rc && (band_alloc(&bd, &g) || joiner_init(&J, g.nx)))
+    level_run_t *lr = calloc((size_t)n_lv, sizeof *lr);
+    if (!rc && (!lr || band_alloc(&bd, &g) || levels_start(lr, lv, n_lv, zones, g.nx)))
         rc = gr_error_set(err, GR_ENOMEM, "out of memory for the catchment grid");
     for (int64_t b = 0; !rc && b < g.nb; b++)
-        if (band_run(&bd, &g, b, l, &J, t))
+        if (band_run(&bd, &g, b, lv, lr, n_lv))
             rc = gr_error_set(err, GR_ENOMEM,
                               "out of memory (or a broken cell) tracing the catchment outline");
-    joiner_free(&J);
     band_free(&bd);
     grid_free(&g);
+    for (int k = 0; k < n_lv && !rc; k++)
+        rc = gr_links_polygons(gh, lr[k].l, THIN_M, &lv[k].out, err);
+    if (lr)
+        levels_end(lr, n_lv);
+    free(lr);
+    return rc;
+}
+
+int gr_contour_levels(GEOSContextHandle_t gh, const gr_seg_t *s, double w, double cell_m,
+                      const gr_zones_t *zones, gr_contour_level_t *lv, int n_lv, gr_error_t *err)
+{
+    for (int k = 0; k < n_lv; k++) {
+        lv[k].out = NULL;
+        for (uint32_t i = 0; zones && lv[k].zone_area_m2 && i < gr_zones_count(zones); i++)
+            lv[k].zone_area_m2[i] = 0;
+    }
+    if (!(w > 0) || !(cell_m > 0))
+        return gr_error_set(err, GR_ECONFIG, "catchment band %g m and cell %g m must be positive",
+                            w, cell_m);
+    for (int k = 1; k < n_lv; k++)
+        if (lv[k].n_seg < lv[k - 1].n_seg)
+            return gr_error_set(err, GR_ECONFIG, "catchment levels must not lose segments");
+    int rc = 0;
+    if (n_lv > 0 && lv[n_lv - 1].n_seg > 0) {
+        rc = trace(gh, s, w, cell_m, zones, lv, n_lv, err);
+    }
+    for (int k = 0; k < n_lv && !rc; k++)
+        if (!lv[k].out && !(lv[k].out = GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON)))
+            rc = gr_error_set(err, GR_EGEOM, "GEOS cannot make an empty polygon");
+    if (rc)
+        for (int k = 0; k < n_lv; k++)
+            if (lv[k].out) {
+                GEOSGeom_destroy_r(gh, lv[k].out);
+                lv[k].out = NULL;
+            }
     return rc;
 }
 
@@ -638,24 +719,9 @@ int gr_contour_band_zones(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, d
                           double cell_m, const gr_zones_t *zones, double *zone_area_m2,
                           GEOSGeometry **out, gr_error_t *err)
 {
-    *out = NULL;
-    if (!(w > 0) || !(cell_m > 0))
-        return gr_error_set(err, GR_ECONFIG, "catchment band %g m and cell %g m must be positive",
-                            w, cell_m);
-    tally_t t = { zones, zone_area_m2, { 0 } };
-    for (uint32_t i = 0; zones && i < gr_zones_count(zones); i++)
-        zone_area_m2[i] = 0;
-    if (n == 0) {
-        *out = GEOSGeom_createEmptyCollection_r(gh, GEOS_MULTIPOLYGON);
-        return *out ? 0 : gr_error_set(err, GR_EGEOM, "GEOS cannot make an empty polygon");
-    }
-    gr_links_t *l = gr_links_new();
-    int rc = l ? trace(s, n, w, cell_m, l, zones ? &t : NULL, err)
-               : gr_error_set(err, GR_ENOMEM, "out of memory for the catchment outline");
-    free(t.spans.a);
-    if (!rc)
-        rc = gr_links_polygons(gh, l, THIN_M, out, err);
-    gr_links_free(l);
+    gr_contour_level_t lv = { n, zone_area_m2, NULL };
+    int rc = gr_contour_levels(gh, s, w, cell_m, zones, &lv, 1, err);
+    *out = lv.out;
     return rc;
 }
 

@@ -192,7 +192,9 @@ static void test_square_loop(void **state)
     assert_int_equal(parts(gh, g), 1);
     assert_int_equal(holes(gh, g), 1);
     const GEOSGeometry *hole = GEOSGetInteriorRingN_r(gh, GEOSGetGeometryN_r(gh, g, 0), 0);
-    assert_between(ring_area(gh, hole), 900.0 * 900 - 4 * c * c / 2, 900.0 * 900);
+    /* + 0.01: where the corners fall on grid vertices the hole is exact,
+     * up to rounding */
+    assert_between(ring_area(gh, hole), 900.0 * 900 - 4 * c * c / 2, 900.0 * 900 + 0.01);
     double x0, y0, x1, y1;
     envelope(gh, hole, &x0, &y0, &x1, &y1);
     assert_near(x0, 50.0, 1e-3);
@@ -376,9 +378,12 @@ static void hole_point(GEOSContextHandle_t gh, const GEOSGeometry *h, const gr_s
 }
 
 /* Every hole of g holds a point truly farther than w from every segment
- * (checked by brute force), and that point is not covered by other. */
+ * (checked by brute force), and that point is not covered by other unless
+ * it is within w + slack: the grid fills an inner corner by up to half a
+ * cell, and GEOS simplifies its input lines by w / 100 before buffering,
+ * so either may cover a sliver of the other's hole near the band. */
 static void assert_true_holes(GEOSContextHandle_t gh, const GEOSGeometry *g, const gr_seg_t *s,
-                              size_t n, const GEOSGeometry *other)
+                              size_t n, const GEOSGeometry *other, double slack)
 {
     for (int i = 0; i < GEOSGetNumGeometries_r(gh, g); i++) {
         const GEOSGeometry *p = GEOSGetGeometryN_r(gh, g, i);
@@ -386,7 +391,7 @@ static void assert_true_holes(GEOSContextHandle_t gh, const GEOSGeometry *g, con
             double dmin;
             int is_covered;
             hole_point(gh, GEOSGetInteriorRingN_r(gh, p, k), s, n, other, &dmin, &is_covered);
-            if (!(dmin > W) || is_covered)
+            if (!(dmin > W) || (is_covered && dmin > W + slack))
                 fail_msg("hole %d of part %d: its point is %.4f m from the network, covered %d",
                          k, i, dmin, is_covered);
         }
@@ -429,8 +434,8 @@ static void test_network_matches_geos(void **state)
     assert_true(fabs(a - b) < 0.002 * b);
     assert_true(x < 0.003 * b);
     assert_int_equal(parts(gh, g), parts(gh, ref));
-    assert_true_holes(gh, g, s, NET_N, ref);
-    assert_true_holes(gh, ref, s, NET_N, g);
+    assert_true_holes(gh, g, s, NET_N, ref, 5.0);
+    assert_true_holes(gh, ref, s, NET_N, g, 5.0);
     assert_in_range(holes(gh, g) - holes(gh, ref), 0, 4);
     GEOSGeom_destroy_r(gh, g);
     GEOSGeom_destroy_r(gh, ref);
@@ -486,18 +491,16 @@ static void test_point_disc(void **state)
 }
 
 /* Saddles: a cell whose diagonal corners are inside two different bands
- * and whose other two corners are outside both. The grid is laid from
- * (minx - w - 2.5 c, miny - w - 2.5 c) (contour.c: reach w + 1.5 c plus a
- * cell); segment 1 starts at (0, 0), the lowest-left point, so with w 50,
- * c 5 the vertices sit at -62.5 + 5 i: (497.5, 497.5) and (997.5, 497.5)
- * are vertices. Around each, two streets run along the diagonal y - x =
+ * and whose other two corners are outside both. Grid vertices sit on
+ * multiples of the cell (contour.c), so with c 5 (500, 500) and
+ * (1000, 500) are vertices. Around each, two streets run along the diagonal y - x =
  * const away from the cell, ending at A = v - (a / sqrt 2)(1, 1) (a from
  * v) and B = v + (5, 5) + (a / sqrt 2)(1, 1) (a from v + (5, 5)). Near the
  * cell the nearest point of each street is its end, so with f = distance -
  * w at the corners v, v + (5, 0), v + (5, 5), v + (0, 5):
  *   f0 = f2 = a - 50,
  *   f1 = f3 = sqrt(a^2 + 5 sqrt2 a + 25) - 50
- * - a = 47 at v = (497.5, 497.5): f0 = f2 = -3, f1 = f3 =
+ * - a = 47 at v = (500, 500): f0 = f2 = -3, f1 = f3 =
  *   sqrt(2566.34) - 50 = +0.6591; the centre's mean -1.17 < 0: the saddle
  *   is joined, and the two streets (1.07 m apart in truth: 2 * 47 +
  *   5 sqrt 2 = 101.07 > 2 w) come out as one part, through a neck inside
@@ -508,7 +511,7 @@ static void test_point_disc(void **state)
  *   0.6591 / 3.6591 * 5 = 0.9006 m towards the -3 corners and
  *   0.6591 / 3.1302 * 5 = 1.0528 m towards the -2.47 ones, diagonals
  *   1.9534 m both ways, area 1.9534^2 / 2 = 1.9079 m^2 each;
- * - a = 49 at v = (997.5, 497.5): f0 = f2 = -1, f1 = f3 =
+ * - a = 49 at v = (1000, 500): f0 = f2 = -1, f1 = f3 =
  *   sqrt(2772.45) - 50 = +2.654; mean +0.83 >= 0: the saddle is split, the
  *   two streets stay two parts, and the outside corners stay joined to
  *   each other through the cell (and, through the neighbouring saddles,
@@ -516,14 +519,14 @@ static void test_point_disc(void **state)
  * Three parts and two holes in all, valid (a wrong pairing at a saddle
  * would cross two rings or leave one open). Area: the four capsules,
  * which do not overlap in truth: 2 w (L1 + L2 + L3 + L4) + 4 pi w^2 with
- *   L1 = |A1| = (497.5 - 47 / sqrt 2) sqrt 2 = 656.569, L2..L4 = 70 sqrt2,
+ *   L1 = |A1| = (500 - 47 / sqrt 2) sqrt 2 = 660.105, L2..L4 = 70 sqrt2,
  * less the two holes (2 * 1.9079), less the loss on four circles of arc
  * (< 4 * 26.18 m^2), plus the neck, inside the one cell (< c^2 = 25). */
 static void test_saddle(void **state)
 {
     GEOSContextHandle_t gh = *state;
     const double r2 = sqrt(2.0), a1 = 47 / r2, a2 = 49 / r2, d = 70;
-    const double v1 = 497.5, v2x = 997.5, v2y = 497.5;
+    const double v1 = 500, v2x = 1000, v2y = 500;
     const gr_seg_t s[] = {
         { 0, 0, v1 - a1, v1 - a1 },
         { v1 + 5 + a1, v1 + 5 + a1, v1 + 5 + a1 + d, v1 + 5 + a1 + d },
@@ -538,7 +541,7 @@ static void test_saddle(void **state)
         for (int k = 0; k < GEOSGetNumInteriorRings_r(gh, p); k++)
             assert_near(ring_area(gh, GEOSGetInteriorRingN_r(gh, p, k)), 1.9079, 1e-3);
     }
-    double len = (v1 - a1) * r2 + 3 * d * r2;
+    double len = hypot(v1 - a1, v1 - a1) + 3 * d * r2;
     double truth = 2 * W * len + 4 * PI * W * W - 2 * 1.9079;
     assert_between(area(gh, g), truth - 4 * ARC_LOSS(2 * PI * W, 5.0), truth + 25.0);
     GEOSGeom_destroy_r(gh, g);

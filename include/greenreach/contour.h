@@ -44,4 +44,20 @@ int gr_contour_band_zones(GEOSContextHandle_t gh, const gr_seg_t *s, size_t n, d
                           double cell_m, const gr_zones_t *zones, double *zone_area_m2,
                           GEOSGeometry **out, gr_error_t *err);
 
+/* Nested bands in one pass: level k is the band around segments
+ * s[0 .. lv[k].n_seg), n_seg never decreasing with k (a catchment's 15- and
+ * 20-minute pieces: the second adds to the first). The distances of one
+ * level are where the next starts, so the shared segments are measured
+ * once. Each lv[k].out gets its MultiPolygon (empty without segments; the
+ * caller destroys them), and lv[k].zone_area_m2 (NULL: none) its areas per
+ * zone as for gr_contour_band_zones. On error no out is left. */
+typedef struct {
+    size_t n_seg;
+    double *zone_area_m2;
+    GEOSGeometry *out;
+} gr_contour_level_t;
+
+int gr_contour_levels(GEOSContextHandle_t gh, const gr_seg_t *s, double w, double cell_m,
+                      const gr_zones_t *zones, gr_contour_level_t *lv, int n_lv, gr_error_t *err);
+
 #endif
