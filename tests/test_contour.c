@@ -566,6 +566,38 @@ static void test_large_coordinates(void **state)
     GEOSGeom_destroy_r(gh, h);
 }
 
+/* Nested levels in one pass give what each set traced alone gives: level
+ * 0 is the first 120 segments of the street network, level 1 all 300,
+ * level 2 the same 300 again (adds nothing). Grid vertices sit on the same
+ * lattice either way, so the outlines agree to rounding: areas within
+ * 0.01 m^2, the same parts and holes; level 2 equals level 1. */
+static void test_levels_match_separate_traces(void **state)
+{
+    GEOSContextHandle_t gh = *state;
+    gr_seg_t s[NET_N];
+    street_network(s);
+    gr_contour_level_t lv[3] = { { 120, NULL, NULL }, { NET_N, NULL, NULL }, { NET_N, NULL, NULL } };
+    gr_error_t err = { 0 };
+    assert_int_equal(gr_contour_levels(gh, s, W, 5.0, NULL, lv, 3, &err), 0);
+    GEOSGeometry *alone[2] = { band(gh, s, 120, W, 5.0), band(gh, s, NET_N, W, 5.0) };
+    for (int k = 0; k < 3; k++) {
+        const GEOSGeometry *ref = alone[k < 2 ? k : 1];
+        assert_int_equal(GEOSisValid_r(gh, lv[k].out), 1);
+        assert_near(area(gh, lv[k].out), area(gh, ref), 0.01);
+        assert_int_equal(parts(gh, lv[k].out), parts(gh, ref));
+        assert_int_equal(holes(gh, lv[k].out), holes(gh, ref));
+        GEOSGeom_destroy_r(gh, lv[k].out);
+    }
+    assert_true(area(gh, alone[0]) < area(gh, alone[1]));
+    GEOSGeom_destroy_r(gh, alone[0]);
+    GEOSGeom_destroy_r(gh, alone[1]);
+    /* a level with fewer segments than the one before is refused */
+    gr_contour_level_t bad[2] = { { 10, NULL, NULL }, { 5, NULL, NULL } };
+    assert_int_equal(gr_contour_levels(gh, s, W, 5.0, NULL, bad, 2, &err), GR_ECONFIG);
+    assert_null(bad[0].out);
+    assert_null(bad[1].out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_point_disc),
         cmocka_unit_test(test_saddle),
         cmocka_unit_test(test_large_coordinates),
+        cmocka_unit_test(test_levels_match_separate_traces),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -443,6 +443,47 @@ static void test_postgis_failure_keeps_tables(void **state)
     town_compute(50.0);
 }
 
+/* The default grid method on the same town with 5 m cells: true circles,
+ * so the park's catchments are 1200 x 100 + pi 50^2 = 127853.98 and
+ * 160000 + pi 50^2 = 167853.98 m^2, less at most the arc loss of one full
+ * turn (2 pi 50 * 5^2 / (12 * 50) * 2 = 26.18 m^2). Both thresholds come
+ * from one pass; each equals the catchment traced alone within 0.01 m^2.
+ * Ward A (x -200..1250) holds, of the 1600 m one, 1250 x 100 + pi 50^2 / 2
+ * = 128926.99, within half a cell along the 100 m of border inside the
+ * band (250 m^2) and the arc loss; A and B add up to the catchment. */
+static void test_grid_catchments(void **state)
+{
+    (void)state;
+    const double pi = 3.14159265358979323846, loss = 26.18;
+    gr_catchment_opts_t opt = { 50.0, GR_CATCHMENT_GRID, 5.0 };
+    gr_catchments_t *cs = NULL;
+    gr_error_t err = {0};
+    assert_int_equal(gr_catchments_build(town.run, &opt, &cs, &err), 0);
+    int park = -1;
+    for (int c = 0; c < town.run->n_cats; c++)
+        if (strcmp(town.run->cats[c].cat->name, "park") == 0)
+            park = c;
+    assert_true(park >= 0);
+    const gr_catchment_t *k15 = gr_catchments_get(cs, park, 0), *k20 = gr_catchments_get(cs, park, 1);
+    assert_float_equal(k15->thr_m, 1200, 0);
+    assert_float_equal(k20->thr_m, 1600, 0);
+    assert_float_equal(k15->area_m2, 120000 + pi * 2500 - loss / 2, loss / 2);
+    assert_float_equal(k20->area_m2, 160000 + pi * 2500 - loss / 2, loss / 2);
+    GEOSGeometry *alone = NULL;
+    assert_int_equal(gr_catchment_build(town.run->gh, town.run->cats[park].field, 1600, &opt, &alone,
+                                        &err), 0);
+    double a = 0;
+    assert_int_equal(GEOSArea_r(town.run->gh, alone, &a), 1);
+    assert_float_equal(a, k20->area_m2, 0.01);
+    GEOSGeom_destroy_r(town.run->gh, alone);
+    const gr_wards_t *w = &town.run->ds->wards;
+    assert_int_equal(w->n, 2);
+    int ia = strcmp(w->code[0], "A") == 0 ? 0 : 1;
+    assert_float_equal(k20->ward_area_m2[ia], 125000 + pi * 2500 / 2, 250 + loss);
+    assert_float_equal(k20->ward_area_m2[0] + k20->ward_area_m2[1], k20->area_m2, 1.0);
+    gr_catchments_free(cs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_shapefiles),
         cmocka_unit_test(test_short_names),
         cmocka_unit_test(test_folder_swapped),
+        cmocka_unit_test(test_grid_catchments),
         cmocka_unit_test(test_postgis),
         cmocka_unit_test(test_postgis_failure_keeps_tables),
     };
