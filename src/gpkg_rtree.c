@@ -201,26 +201,37 @@ static int fill(writer_t *w, const char *t, const char *g, const double *x, cons
     return rc;
 }
 
-int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_col,
-                        const double *x, const double *y, uint32_t n, gr_error_t *err)
+int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_col,
+                      const double *x, const double *y, uint32_t n, gr_error_t *err)
 {
-    writer_t w = { .next_node = 2 };
-    int rc = sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : GR_EIO;
-    if (!rc && sqlite3_exec(w.db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        rc = GR_EIO;
-    if (!rc)
-        rc = fill(&w, table, geom_col, x, y, n);
+    writer_t w = { .db = db, .next_node = 2 };
+    int rc = fill(&w, table, geom_col, x, y, n);
     sqlite3_finalize(w.node);
     sqlite3_finalize(w.rowid);
     sqlite3_finalize(w.parent);
-    if (!rc && sqlite3_exec(w.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (rc)
+        return gr_error_set(err, rc, "cannot write the spatial index of %s: %s", table,
+                            rc == GR_ENOMEM ? "out of memory" : sqlite3_errmsg(db));
+    return 0;
+}
+
+int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_col,
+                        const double *x, const double *y, uint32_t n, gr_error_t *err)
+{
+    sqlite3 *db = NULL;
+    gr_error_t inner = { 0 };
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : GR_EIO;
+    if (!rc && sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         rc = GR_EIO;
     if (rc) {
-        int code = gr_error_set(err, rc, "%s: cannot write the spatial index of %s: %s", path,
-                                table, w.db ? sqlite3_errmsg(w.db) : "cannot open");
-        sqlite3_close(w.db);
-        return code;
+        rc = gr_error_set(err, rc, "%s: cannot write the spatial index of %s: %s", path, table,
+                          db ? sqlite3_errmsg(db) : "cannot open");
+    } else if ((rc = gr_gpkg_rtree_add(db, table, geom_col, x, y, n, &inner)) != 0) {
+        rc = gr_error_set(err, rc, "%s: %s", path, inner.msg);
+    } else if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        rc = gr_error_set(err, GR_EIO, "%s: cannot write the spatial index of %s: %s", path,
+                          table, sqlite3_errmsg(db));
     }
-    sqlite3_close(w.db);
-    return 0;
+    sqlite3_close(db);
+    return rc;
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "greenreach/export.h"
-#include "greenreach/gpkg_rtree.h"
+#include "greenreach/gpkg_points.h"
 #include "greenreach/wardtable.h"
 
 #define MAX_FIELDS 512
@@ -77,21 +77,27 @@ static void ogr_text(gr_sink_t *s, const char *name, const char *v, int is_quote
     o->col++;
 }
 
+static void set_num(ogr_sink_t *o, double v, int decimals, int is_null)
+{
+    long long whole = 0;
+    switch (gr_sink_num_kind(v, decimals, is_null, &whole)) {
+    case GR_CELL_NULL: OGR_F_SetFieldNull(o->f, o->col); break;
+    case GR_CELL_WHOLE: OGR_F_SetFieldInteger64(o->f, o->col, (GIntBig)whole); break;
+    case GR_CELL_REAL: OGR_F_SetFieldDouble(o->f, o->col, v); break;
+    }
+}
+
 static void ogr_num(gr_sink_t *s, const char *name, double v, int decimals, int is_null)
 {
     ogr_sink_t *o = (ogr_sink_t *)s;
     if (!o->f)
         add_field(o, name, decimals == 0 ? OFTInteger64 : OFTReal);
-    else if (is_null || !isfinite(v))
-        OGR_F_SetFieldNull(o->f, o->col);
-    else if (decimals == 0)
-        OGR_F_SetFieldInteger64(o->f, o->col, (GIntBig)llround(v));
     else
-        OGR_F_SetFieldDouble(o->f, o->col, v);
+        set_num(o, v, decimals, is_null);
     o->col++;
 }
 
-/* ---- the layers: each emits row i's cells and returns its geometry ----
+/* ---- the layers: each emits row i's cells, and gives its geometry ----
  * Row GR_NONE emits every column with null values: the schema. */
 
 typedef struct {
@@ -114,13 +120,6 @@ static OGRGeometryH from_geos(GEOSContextHandle_t gh, const GEOSGeometry *g)
     return og ? OGR_G_ForceToMultiPolygon(og) : NULL;
 }
 
-static OGRGeometryH point(double x, double y)
-{
-    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
-    OGR_G_SetPoint_2D(pt, 0, x, y);
-    return pt;
-}
-
 static uint32_t catchments_count(const rows_t *r)
 {
     return r->src->cs ? (uint32_t)r->src->cs->n : 0;
@@ -134,7 +133,7 @@ static int count_holes(GEOSContextHandle_t gh, const GEOSGeometry *g)
     return holes;
 }
 
-static OGRGeometryH catchments_row(const rows_t *r, uint32_t i, gr_sink_t *s)
+static void catchments_row(const rows_t *r, uint32_t i, gr_sink_t *s)
 {
     const gr_catchments_t *cs = r->src->cs;
     const gr_catchment_t *k = i == GR_NONE ? NULL : &cs->c[i];
@@ -148,7 +147,11 @@ static OGRGeometryH catchments_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     s->num(s, "area_m2", k ? k->area_m2 : 0, 0, z);
     s->num(s, "parts", k ? GEOSGetNumGeometries_r(gh, k->geom) : 0, 0, z);
     s->num(s, "holes", k ? count_holes(gh, k->geom) : 0, 0, z);
-    return k ? from_geos(gh, k->geom) : NULL;
+}
+
+static OGRGeometryH catchments_geom(const rows_t *r, uint32_t i)
+{
+    return from_geos(r->gh, r->src->cs->c[i].geom);
 }
 
 static uint32_t wards_count(const rows_t *r)
@@ -156,11 +159,15 @@ static uint32_t wards_count(const rows_t *r)
     return r->src->run->ds->wards.n;
 }
 
-static OGRGeometryH wards_row(const rows_t *r, uint32_t i, gr_sink_t *s)
+static void wards_row(const rows_t *r, uint32_t i, gr_sink_t *s)
 {
     const gr_run_t *run = r->src->run;
     gr_wardtable_row(run, r->src->tg, r->src->cs, i == GR_NONE ? run->ds->wards.n : i, s);
-    return i == GR_NONE ? NULL : from_geos(r->gh, run->ds->wards.geom[i]);
+}
+
+static OGRGeometryH wards_geom(const rows_t *r, uint32_t i)
+{
+    return from_geos(r->gh, r->src->run->ds->wards.geom[i]);
 }
 
 static uint32_t residents_count(const rows_t *r)
@@ -168,7 +175,7 @@ static uint32_t residents_count(const rows_t *r)
     return r->src->run->ds->residents.n;
 }
 
-static OGRGeometryH residents_row(const rows_t *r, uint32_t i, gr_sink_t *s)
+static void residents_row(const rows_t *r, uint32_t i, gr_sink_t *s)
 {
     const gr_run_t *run = r->src->run;
     const gr_residents_t *R = &run->ds->residents;
@@ -194,7 +201,12 @@ static OGRGeometryH residents_row(const rows_t *r, uint32_t i, gr_sink_t *s)
             s->num(s, name, d <= cr->cat->thr_m[t], 0, z);
         }
     }
-    return z ? NULL : point(R->x[i], R->y[i]);
+}
+
+static void residents_xy(const rows_t *r, uint32_t i, double *x, double *y)
+{
+    *x = r->src->run->ds->residents.x[i];
+    *y = r->src->run->ds->residents.y[i];
 }
 
 /* Unserved rows are (category, resident) pairs, category-major. */
@@ -222,7 +234,7 @@ static uint32_t unserved_count(const rows_t *r)
     return r->n_pairs;
 }
 
-static OGRGeometryH unserved_row(const rows_t *r, uint32_t k, gr_sink_t *s)
+static void unserved_row(const rows_t *r, uint32_t k, gr_sink_t *s)
 {
     const gr_run_t *run = r->src->run;
     const gr_residents_t *R = &run->ds->residents;
@@ -238,7 +250,11 @@ static OGRGeometryH unserved_row(const rows_t *r, uint32_t k, gr_sink_t *s)
                                                             : run->ds->wards.code[run->res_ward[i]], 1);
     s->num(s, "snapped", z ? 0 : run->res_snapped[i], 0, z);
     s->num(s, "dist_m", d, 3, !isfinite(d));
-    return z ? NULL : point(R->x[i], R->y[i]);
+}
+
+static void unserved_xy(const rows_t *r, uint32_t k, double *x, double *y)
+{
+    residents_xy(r, r->pairs[2 * k + 1], x, y);
 }
 
 /* Population per site, category and threshold: residents whose nearest
@@ -267,7 +283,7 @@ static uint32_t sites_count(const rows_t *r)
     return r->src->run->ds->sites.n;
 }
 
-static OGRGeometryH sites_row(const rows_t *r, uint32_t i, gr_sink_t *s)
+static void sites_row(const rows_t *r, uint32_t i, gr_sink_t *s)
 {
     static const char *const entry[] = { "access_point", "crossing", "nearest_path", "none" };
     const gr_run_t *run = r->src->run;
@@ -288,23 +304,34 @@ static OGRGeometryH sites_row(const rows_t *r, uint32_t i, gr_sink_t *s)
                    !is_in);
         }
     }
-    return z ? NULL : from_geos(r->gh, S->geom[i]);
 }
 
+static OGRGeometryH sites_geom(const rows_t *r, uint32_t i)
+{
+    return from_geos(r->gh, r->src->run->ds->sites.geom[i]);
+}
+
+/* A layer has polygons (geom) or points (xy, NULL otherwise): GeoPackage
+ * point rows are written in bulk through SQLite (gpkg_points.h), from the
+ * same cells, without an OGR geometry per row. */
 typedef struct {
     unsigned bit;
     const char *name;
-    OGRwkbGeometryType type;    /* wkbPoint layers get a bulk-loaded R-tree in GeoPackages */
+    OGRwkbGeometryType type;
     uint32_t (*count)(const rows_t *r);
-    OGRGeometryH (*row)(const rows_t *r, uint32_t i, gr_sink_t *s);
+    void (*row)(const rows_t *r, uint32_t i, gr_sink_t *s);
+    OGRGeometryH (*geom)(const rows_t *r, uint32_t i);
+    void (*xy)(const rows_t *r, uint32_t i, double *x, double *y);
 } layer_def_t;
 
 static const layer_def_t layer_defs[] = {
-    { GR_LAYER_CATCHMENTS, "catchments", wkbMultiPolygon, catchments_count, catchments_row },
-    { GR_LAYER_WARDS, "wards", wkbMultiPolygon, wards_count, wards_row },
-    { GR_LAYER_RESIDENTS, "residents", wkbPoint, residents_count, residents_row },
-    { GR_LAYER_UNSERVED, "unserved", wkbPoint, unserved_count, unserved_row },
-    { GR_LAYER_SITES, "sites", wkbMultiPolygon, sites_count, sites_row },
+    { GR_LAYER_CATCHMENTS, "catchments", wkbMultiPolygon, catchments_count, catchments_row,
+      catchments_geom, NULL },
+    { GR_LAYER_WARDS, "wards", wkbMultiPolygon, wards_count, wards_row, wards_geom, NULL },
+    { GR_LAYER_RESIDENTS, "residents", wkbPoint, residents_count, residents_row, NULL,
+      residents_xy },
+    { GR_LAYER_UNSERVED, "unserved", wkbPoint, unserved_count, unserved_row, NULL, unserved_xy },
+    { GR_LAYER_SITES, "sites", wkbMultiPolygon, sites_count, sites_row, sites_geom, NULL },
 };
 #define N_LAYERS (sizeof layer_defs / sizeof layer_defs[0])
 
@@ -335,13 +362,25 @@ static OGRSpatialReferenceH run_srs(const gr_run_t *run)
     return srs;
 }
 
+static OGRGeometryH geometry(const rows_t *r, const layer_def_t *L, uint32_t i)
+{
+    if (!L->xy)
+        return L->geom(r, i);
+    double x, y;
+    L->xy(r, i, &x, &y);
+    OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(pt, 0, x, y);
+    return pt;
+}
+
 static int write_rows(const rows_t *r, const layer_def_t *L, ogr_sink_t *o)
 {
     uint32_t n = L->count(r);
     for (uint32_t i = 0; i < n && !o->bad; i++) {
         o->f = OGR_F_Create(OGR_L_GetLayerDefn(o->lyr));
         o->col = 0;
-        OGRGeometryH g = L->row(r, i, &o->base);
+        L->row(r, i, &o->base);
+        OGRGeometryH g = geometry(r, L, i);
         if (g)
             OGR_F_SetGeometryDirectly(o->f, g);
         o->bad |= OGR_L_CreateFeature(o->lyr, o->f) != OGRERR_NONE;
@@ -357,8 +396,9 @@ static int write_layer(GDALDatasetH ds, const format_t *fmt, char **lco, const r
     OGRSpatialReferenceH srs = run_srs(r->src->run);
     if (!srs)
         return -1;
+    int is_bulk = fmt == &fmt_gpkg && L->xy;   /* rows and index written after closing */
     char **opts = CSLDuplicate(lco);
-    if (fmt == &fmt_gpkg && L->type == wkbPoint)   /* bulk-loaded after closing */
+    if (is_bulk)
         opts = CSLSetNameValue(opts, "SPATIAL_INDEX", "NO");
     OGRLayerH lyr = GDALDatasetCreateLayer(ds, L->name, srs, L->type, opts);
     CSLDestroy(opts);
@@ -370,7 +410,7 @@ static int write_layer(GDALDatasetH ds, const format_t *fmt, char **lco, const r
     L->row(r, GR_NONE, &o.base);
     if (o.bad)
         return -1;
-    return write_rows(r, L, &o);
+    return is_bulk ? 0 : write_rows(r, L, &o);
 }
 
 static char **layer_options(const format_t *fmt, const char *pg_schema)
@@ -426,27 +466,38 @@ static GDALDatasetH create_ds(const format_t *fmt, const char *path)
     return drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
 }
 
-/* The R-trees of the point layers of the GeoPackage at path (GDAL was
- * told to build none: gpkg_rtree.h loads them in bulk, far faster). */
-static int point_indexes(const rows_t *r, unsigned mask, const char *path, gr_error_t *err)
+/* ---- GeoPackage point layers in bulk ---- */
+
+typedef struct {
+    const rows_t *r;
+    const layer_def_t *L;
+} point_rows_t;
+
+static void point_row(void *ctx, uint32_t i, gr_sink_t *s, double *x, double *y)
 {
-    const gr_residents_t *R = &r->src->run->ds->residents;
-    int rc = 0;
-    if (mask & GR_LAYER_RESIDENTS)
-        rc = gr_gpkg_rtree_build(path, "residents", "geom", R->x, R->y, R->n, err);
-    if (rc || !(mask & GR_LAYER_UNSERVED))
-        return rc;
-    double *x = malloc(((size_t)r->n_pairs + 1) * sizeof *x);
-    double *y = malloc(((size_t)r->n_pairs + 1) * sizeof *y);
-    for (uint32_t k = 0; x && y && k < r->n_pairs; k++) {
-        x[k] = R->x[r->pairs[2 * k + 1]];
-        y[k] = R->y[r->pairs[2 * k + 1]];
+    const point_rows_t *p = ctx;
+    p->L->row(p->r, i, s);
+    if (i != GR_NONE)
+        p->L->xy(p->r, i, x, y);
+}
+
+/* The rows of the point layers of the GeoPackage at path, which GDAL
+ * created empty and closed: far faster through SQLite in bulk. */
+static int point_rows(const rows_t *r, unsigned mask, const char *path, const char *where,
+                      gr_error_t *err)
+{
+    gr_gpkg_points_layer_t layers[N_LAYERS];
+    point_rows_t ctx[N_LAYERS];
+    int n = 0;
+    for (size_t k = 0; k < N_LAYERS; k++) {
+        const layer_def_t *L = &layer_defs[k];
+        if (!(mask & L->bit) || !L->xy)
+            continue;
+        ctx[n] = (point_rows_t){ r, L };
+        layers[n] = (gr_gpkg_points_layer_t){ L->name, L->count(r), point_row, &ctx[n] };
+        n++;
     }
-    rc = x && y ? gr_gpkg_rtree_build(path, "unserved", "geom", x, y, r->n_pairs, err)
-                : gr_error_set(err, GR_ENOMEM, "out of memory indexing the unserved layer");
-    free(x);
-    free(y);
-    return rc;
+    return gr_gpkg_points_write(path, where, layers, n, err);
 }
 
 static int write_gpkg(const rows_t *r, unsigned mask, const char *dir, const char *name,
@@ -468,7 +519,7 @@ static int write_gpkg(const rows_t *r, unsigned mask, const char *dir, const cha
         remove(tmp);
         return fail(err, where, failed, &ge);
     }
-    if ((rc = point_indexes(r, mask, tmp, err))) {
+    if ((rc = point_rows(r, mask, tmp, where, err))) {
         remove(tmp);
         return rc;
     }

@@ -1,6 +1,17 @@
 #include "greenreach/wardtable.h"
 
+#include <math.h>
 #include <stdio.h>
+
+gr_cell_kind_t gr_sink_num_kind(double v, int decimals, int is_null, long long *whole)
+{
+    if (is_null || !isfinite(v))
+        return GR_CELL_NULL;
+    if (decimals != 0)
+        return GR_CELL_REAL;
+    *whole = llround(v);
+    return GR_CELL_WHOLE;
+}
 
 static void num(gr_sink_t *s, const char *name, double v, int decimals)
 {

@@ -11,10 +11,18 @@
 #include <stdint.h>
 #include "greenreach/error.h"
 
+struct sqlite3;
+
 /* Adds the index rtree_<table>_<geom_col> over table, whose features
  * 1..n (fids, in order) are the points (x[i], y[i]). The table must have
  * no index yet. Returns 0, or GR_EIO / GR_ENOMEM with err set. */
 int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_col,
                         const double *x, const double *y, uint32_t n, gr_error_t *err);
+
+/* The same index written through db, an open connection to the file,
+ * inside the caller's transaction (so it commits or rolls back with the
+ * rows it indexes). Returns 0, or GR_EIO / GR_ENOMEM with err set. */
+int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_col,
+                      const double *x, const double *y, uint32_t n, gr_error_t *err);
 
 #endif

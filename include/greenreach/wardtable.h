@@ -23,6 +23,13 @@ struct gr_sink {
     void *ctx;
 };
 
+/* What a typed store (a GIS field, a database column) keeps of a number
+ * cell: nothing when is_null or v is not finite; a whole number, v rounded
+ * half away from zero into *whole, when decimals is 0; else v itself.
+ * Every GIS sink goes through this, so all formats hold the same values. */
+typedef enum { GR_CELL_NULL, GR_CELL_WHOLE, GR_CELL_REAL } gr_cell_kind_t;
+gr_cell_kind_t gr_sink_num_kind(double v, int decimals, int is_null, long long *whole);
+
 /* Row r of the ward table: r < n_wards is a ward, r == n_wards the total
  * (ward_code "TOTAL"). Columns: ward_code, ward_name, nbhd, population,
  * pop_unsnapped; per category and threshold <cat>_pop_<label> and
