@@ -21,6 +21,12 @@
 
 #include <dirent.h>
 #include <gdal.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -226,6 +232,108 @@ static void check_layers(GDALDatasetH ds, int is_metric)
     assert_int_equal(valid_polygons(s), 2);
 }
 
+/* ---- the GeoPackage point layers (written through SQLite in bulk) ---- */
+
+static double sql_double(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* A point's fields against the run: resident i's fid, population,
+ * snapped flag, park distance (NULL beyond reach) and place. */
+static void check_point(OGRFeatureH f, uint32_t i, const char *dist_field)
+{
+    const gr_residents_t *R = &town.run->ds->residents;
+    float d = town.run->cats[0].res_dist_m[i];   /* park: the first category */
+    assert_int_equal(num(f, "source_fid"), R->fid[i]);
+    assert_true(num(f, "population") == R->pop[i]);
+    assert_int_equal(num(f, "snapped"), town.run->res_snapped[i]);
+    if (isfinite(d))
+        assert_true(num(f, dist_field) == (double)d);
+    else
+        assert_true(is_null(f, dist_field));
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    assert_int_equal(OGR_G_GetGeometryType(g), wkbPoint);
+    assert_true(OGR_G_GetX(g, 0) == R->x[i] && OGR_G_GetY(g, 0) == R->y[i]);
+}
+
+/* Residents are features 1..7 in the run's order; unserved (park only:
+ * no other category has sites) the residents beyond 1600 m, in order. */
+static void check_points_from_run(GDALDatasetH ds)
+{
+    const gr_residents_t *R = &town.run->ds->residents;
+    assert_string_equal(town.run->cats[0].cat->name, "park");
+    OGRLayerH r = layer(ds, "residents"), u = layer(ds, "unserved");
+    GIntBig k = 0;
+    for (uint32_t i = 0; i < R->n; i++) {
+        OGRFeatureH f = OGR_L_GetFeature(r, (GIntBig)i + 1);
+        assert_non_null(f);
+        check_point(f, i, "park_dist_m");
+        OGR_F_Destroy(f);
+        if (town.run->cats[0].res_dist_m[i] <= 1600)
+            continue;
+        f = OGR_L_GetFeature(u, ++k);
+        assert_non_null(f);
+        check_point(f, i, "dist_m");
+        OGR_F_Destroy(f);
+    }
+    assert_int_equal(k, 3);
+}
+
+/* The extent in gpkg_contents is the residents' box, exactly; a spatial
+ * filter finds what a scan of the run's points finds. */
+static void check_points_index(GDALDatasetH ds, const char *path)
+{
+    const gr_residents_t *R = &town.run->ds->residents;
+    double box[4] = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+    for (uint32_t i = 0; i < R->n; i++) {
+        box[0] = fmin(box[0], R->x[i]);
+        box[1] = fmin(box[1], R->y[i]);
+        box[2] = fmax(box[2], R->x[i]);
+        box[3] = fmax(box[3], R->y[i]);
+    }
+    static const char *const cols[4] = { "min_x", "min_y", "max_x", "max_y" };
+    for (int k = 0; k < 4; k++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT %s FROM gpkg_contents WHERE table_name = 'residents'",
+                 cols[k]);
+        assert_true(sql_double(path, sql) == box[k]);
+    }
+    assert_true(sql_double(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE "
+                                 "table_name = 'unserved'") == 3);
+    OGRLayerH r = layer(ds, "residents");
+    assert_true(OGR_L_TestCapability(r, OLCFastSpatialFilter));
+    double cx = (box[0] + box[2]) / 2, cy = (box[1] + box[3]) / 2;
+    const double rects[][4] = { { box[0], box[1], cx, cy }, { cx, box[1], box[2], box[3] },
+                                { box[0], box[1], box[0], box[1] } };
+    for (int k = 0; k < 3; k++) {
+        GIntBig expect = 0;
+        for (uint32_t i = 0; i < R->n; i++)
+            expect += R->x[i] >= rects[k][0] && R->x[i] <= rects[k][2] &&
+                      R->y[i] >= rects[k][1] && R->y[i] <= rects[k][3];
+        OGR_L_SetSpatialFilterRect(r, rects[k][0], rects[k][1], rects[k][2], rects[k][3]);
+        assert_int_equal(OGR_L_GetFeatureCount(r, 1), expect);
+        assert_true(expect >= 1);   /* each rectangle holds a corner of the box */
+        OGR_L_SetSpatialFilter(r, NULL);
+    }
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 /* GeoPackage: one file, every layer, the run's CRS (BNG). */
 static void test_geopackage(void **state)
 {
@@ -237,7 +345,88 @@ static void test_geopackage(void **state)
     for (int i = 0; i < 5; i++)
         assert_string_equal(epsg_of(GDALDatasetGetLayer(ds, i)), "27700");
     check_layers(ds, 1);
+    check_points_from_run(ds);
+    check_points_index(ds, OUT "/greenreach.gpkg");
     GDALClose(ds);
+}
+
+/* The residents-only GeoPackage (residents.gpkg of a run): one layer. */
+static void test_residents_gpkg(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    gr_layers_src_t src = { town.run, town.tg, town.cs };
+    assert_int_equal(gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, OUT, "residents.gpkg", &err), 0);
+    GDALDatasetH ds = open_ds(OUT "/residents.gpkg");
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 1);
+    assert_int_equal(OGR_L_GetFeatureCount(layer(ds, "residents"), 1), 7);
+    for (uint32_t i = 0; i < 7; i++) {
+        OGRFeatureH f = OGR_L_GetFeature(layer(ds, "residents"), (GIntBig)i + 1);
+        check_point(f, i, "park_dist_m");
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static int read_file(const char *path, char *buf, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(buf, 1, n, f) : 0;
+    if (f)
+        fclose(f);
+    return (int)got;
+}
+
+/* A GeoPackage write failing part-way, as the point rows go in: under a
+ * file size limit one byte short of the whole file, the last page cannot
+ * be written (the point rows and their R-trees are the file's last pages:
+ * they go in after GDAL has written and closed the rest). The write fails
+ * naming the file, the previous greenreach.gpkg is intact and no
+ * temporary file is left. */
+static void test_gpkg_failure_leaves_previous(void **state)
+{
+    (void)state;
+    gr_error_t err = {0};
+    assert_int_equal(write_formats(GR_FORMAT_GPKG, NULL, &err), 0);
+    long size = file_size(OUT "/greenreach.gpkg");
+    static char before[1 << 20], after[1 << 20];
+    assert_true(size > 0 && size < (long)sizeof before);
+    assert_int_equal(read_file(OUT "/greenreach.gpkg", before, sizeof before), size);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);   /* EFBIG instead of a kill */
+        struct rlimit rl = { (rlim_t)size - 1, (rlim_t)size - 1 };
+        setrlimit(RLIMIT_FSIZE, &rl);
+        int rc = write_formats(GR_FORMAT_GPKG, NULL, &err);
+        FILE *f = fopen(GR_TEST_TMP "/child.err", "w");
+        if (f) {
+            fputs(err.msg, f);
+            fclose(f);
+        }
+        _exit(rc ? 1 : 0);
+    }
+    int status;
+    assert_true(waitpid(pid, &status, 0) == pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char msg[1100] = "";
+    read_file(GR_TEST_TMP "/child.err", msg, sizeof msg - 1);
+    assert_non_null(strstr(msg, "/out/greenreach.gpkg"));
+    assert_non_null(strstr(msg, "cannot write"));
+    assert_int_equal(file_size(OUT "/greenreach.gpkg"), size);
+    assert_int_equal(read_file(OUT "/greenreach.gpkg", after, sizeof after), size);
+    assert_memory_equal(before, after, (size_t)size);
+    DIR *d = opendir(OUT);
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d));)
+        assert_null(strstr(e->d_name, ".tmp-"));
+    closedir(d);
 }
 
 /* GeoJSON: one RFC 7946 file per layer, in WGS 84 lon/lat: BNG
@@ -395,7 +584,43 @@ static double pg_catchment_buffer(void)
     return b;
 }
 
-/* The layers as PostGIS tables: the same counts and values, BNG. */
+/* The point layers GDAL wrote feature by feature (b: PostGIS) and the
+ * bulk-written GeoPackage's (a): the same features, fields and points. */
+static void same_points(const char *pa, const char *pb)
+{
+    GDALDatasetH a = open_ds(pa), b = open_ds(pb);
+    static const char *const names[] = { "residents", "unserved" };
+    for (int k = 0; k < 2; k++) {
+        OGRLayerH la = layer(a, names[k]), lb = layer(b, names[k]);
+        GIntBig n = OGR_L_GetFeatureCount(la, 1);
+        assert_int_equal(n, OGR_L_GetFeatureCount(lb, 1));
+        for (GIntBig fid = 1; fid <= n; fid++) {
+            OGRFeatureH fa = OGR_L_GetFeature(la, fid), fb = OGR_L_GetFeature(lb, fid);
+            assert_non_null(fa);
+            assert_non_null(fb);
+            assert_int_equal(OGR_F_GetFieldCount(fa), OGR_F_GetFieldCount(fb));
+            for (int i = 0; i < OGR_F_GetFieldCount(fa); i++) {
+                OGRFieldDefnH da = OGR_F_GetFieldDefnRef(fa, i);
+                assert_string_equal(OGR_Fld_GetNameRef(da),
+                                    OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(fb, i)));
+                assert_int_equal(OGR_F_IsFieldSetAndNotNull(fa, i), OGR_F_IsFieldSetAndNotNull(fb, i));
+                if (OGR_Fld_GetType(da) == OFTReal)
+                    assert_true(OGR_F_GetFieldAsDouble(fa, i) == OGR_F_GetFieldAsDouble(fb, i));
+                else
+                    assert_string_equal(OGR_F_GetFieldAsString(fa, i), OGR_F_GetFieldAsString(fb, i));
+            }
+            OGRGeometryH ga = OGR_F_GetGeometryRef(fa), gb = OGR_F_GetGeometryRef(fb);
+            assert_true(OGR_G_GetX(ga, 0) == OGR_G_GetX(gb, 0) && OGR_G_GetY(ga, 0) == OGR_G_GetY(gb, 0));
+            OGR_F_Destroy(fa);
+            OGR_F_Destroy(fb);
+        }
+    }
+    GDALClose(a);
+    GDALClose(b);
+}
+
+/* The layers as PostGIS tables: the same counts and values, BNG; the
+ * point layers as in the GeoPackage, feature by feature. */
 static void test_postgis(void **state)
 {
     (void)state;
@@ -409,6 +634,7 @@ static void test_postgis(void **state)
         assert_string_equal(epsg_of(layer(ds, names[i])), "27700");
     check_layers(ds, 1);
     GDALClose(ds);
+    same_points(OUT "/greenreach.gpkg", pg_conn());
 }
 
 /* A write that fails part-way (the server refuses to create the sites
@@ -488,6 +714,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_geopackage),
+        cmocka_unit_test(test_residents_gpkg),
+        cmocka_unit_test(test_gpkg_failure_leaves_previous),
         cmocka_unit_test(test_geojson),
         cmocka_unit_test(test_shapefiles),
         cmocka_unit_test(test_short_names),

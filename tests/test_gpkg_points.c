@@ -1,0 +1,414 @@
+/* test_gpkg_points.c - point rows written through SQLite in bulk read back
+ * through GDAL exactly as the rows GDAL writes itself one feature at a
+ * time: the same rows go to two GeoPackages, one each way, and are
+ * compared feature by feature, field by field and blob by blob. Then the
+ * file as readers see it: the extent in gpkg_contents is the points'
+ * exact box, the feature count, a spatial filter finds what a brute-force
+ * scan finds, SQLite's integrity and R-tree checks, GDAL's own GeoPackage
+ * validator (when python3-gdal ships it). A write failing part-way leaves
+ * the tables as GDAL created them: nothing of any layer is kept. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "greenreach/gpkg_points.h"
+#include "greenreach/load.h"
+
+#define DIR GR_TEST_TMP
+#define N_PTS 3000
+#define VALIDATOR "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
+
+/* ---- the rows: every kind of cell, nulls, and halves to round ---- */
+
+typedef struct {
+    uint32_t fail_at;   /* a row emitting one cell too many; GR_NONE: none */
+} rows_ctx_t;
+
+static void point_at(uint32_t i, double *x, double *y)
+{
+    *x = 500000.123 + (i % 60) * 9.1 + i * 1e-7;
+    *y = 200000.456 + (i / 60) * 9.1;
+}
+
+/* code: text, NULL every 7th, a quote in some; count: i * 2.5 whole
+ * (half away from zero), NULL every 5th; dist_m: i / 3 (a value with no
+ * short decimal), infinite (NULL) every 11th; neg: -1.5 * i whole. */
+static void row(void *ctx, uint32_t i, gr_sink_t *s, double *x, double *y)
+{
+    const rows_ctx_t *c = ctx;
+    int z = i == GR_NONE;
+    char code[32];
+    snprintf(code, sizeof code, "c%u%s", z ? 0 : i % 13, z || i % 4 ? "" : "'s");
+    s->text(s, "code", z || i % 7 == 0 ? NULL : code, 1);
+    s->num(s, "count", z ? 0 : i * 2.5, 0, z || i % 5 == 0);
+    s->num(s, "dist_m", z || i % 11 == 0 ? INFINITY : i / 3.0, 3, 0);
+    s->num(s, "neg", z ? 0 : -1.5 * i, 0, z);
+    if (!z && i == c->fail_at)
+        s->num(s, "extra", 1, 0, 0);
+    if (!z)
+        point_at(i, x, y);
+}
+
+/* ---- the same rows through OGR, one feature at a time ---- */
+
+typedef struct {
+    gr_sink_t base;
+    OGRLayerH lyr;
+    OGRFeatureH f;   /* NULL: creating the fields */
+    int col;
+} ogr_sink_t;
+
+static void ogr_text(gr_sink_t *s, const char *name, const char *v, int is_quoted)
+{
+    ogr_sink_t *o = (ogr_sink_t *)s;
+    (void)is_quoted;
+    if (!o->f) {
+        OGRFieldDefnH fd = OGR_Fld_Create(name, OFTString);
+        assert_int_equal(OGR_L_CreateField(o->lyr, fd, 0), OGRERR_NONE);
+        OGR_Fld_Destroy(fd);
+    } else if (v) {
+        OGR_F_SetFieldString(o->f, o->col, v);
+    } else {
+        OGR_F_SetFieldNull(o->f, o->col);
+    }
+    o->col++;
+}
+
+static void ogr_num(gr_sink_t *s, const char *name, double v, int decimals, int is_null)
+{
+    ogr_sink_t *o = (ogr_sink_t *)s;
+    if (!o->f) {
+        OGRFieldDefnH fd = OGR_Fld_Create(name, decimals == 0 ? OFTInteger64 : OFTReal);
+        assert_int_equal(OGR_L_CreateField(o->lyr, fd, 0), OGRERR_NONE);
+        OGR_Fld_Destroy(fd);
+    } else if (is_null || !isfinite(v)) {
+        OGR_F_SetFieldNull(o->f, o->col);
+    } else if (decimals == 0) {
+        OGR_F_SetFieldInteger64(o->f, o->col, (GIntBig)llround(v));
+    } else {
+        OGR_F_SetFieldDouble(o->f, o->col, v);
+    }
+    o->col++;
+}
+
+/* A GeoPackage with the point layer `name` (BNG) and its fields, written
+ * by GDAL; its rows too when with_rows (GDAL's own path). */
+static void write_gdal(const char *path, const char *const *names, int n_names, int with_rows)
+{
+    rows_ctx_t ctx = { GR_NONE };
+    remove(path);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 27700);
+    assert_int_equal(GDALDatasetStartTransaction(ds, 0), OGRERR_NONE);
+    for (int k = 0; k < n_names; k++) {
+        char **lco = with_rows ? NULL : CSLSetNameValue(NULL, "SPATIAL_INDEX", "NO");
+        OGRLayerH lyr = GDALDatasetCreateLayer(ds, names[k], srs, wkbPoint, lco);
+        CSLDestroy(lco);
+        assert_non_null(lyr);
+        ogr_sink_t o = { .base = { ogr_text, ogr_num, NULL }, .lyr = lyr };
+        row(&ctx, GR_NONE, &o.base, NULL, NULL);
+        for (uint32_t i = 0; with_rows && i < N_PTS; i++) {
+            double x, y;
+            o.f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+            o.col = 0;
+            row(&ctx, i, &o.base, &x, &y);
+            OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+            OGR_G_SetPoint_2D(pt, 0, x, y);
+            OGR_F_SetGeometryDirectly(o.f, pt);
+            assert_int_equal(OGR_L_CreateFeature(lyr, o.f), OGRERR_NONE);
+            OGR_F_Destroy(o.f);
+        }
+    }
+    assert_int_equal(GDALDatasetCommitTransaction(ds), OGRERR_NONE);
+    OSRRelease(srs);
+    GDALClose(ds);
+}
+
+/* ---- reading back ---- */
+
+static char *sql_text(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const unsigned char *t = sqlite3_column_text(st, 0);
+    char *v = strdup(t ? (const char *)t : "NULL");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static double sql_double(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(st, 0), SQLITE_FLOAT);
+    double v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void assert_sql(const char *path, const char *sql, const char *want)
+{
+    char *v = sql_text(path, sql);
+    if (strcmp(v, want) != 0)
+        fail_msg("%s: %s gave %s, expected %s", path, sql, v, want);
+    free(v);
+}
+
+static void same_field(OGRFeatureH a, OGRFeatureH b, int k)
+{
+    OGRFieldDefnH fa = OGR_F_GetFieldDefnRef(a, k), fb = OGR_F_GetFieldDefnRef(b, k);
+    assert_string_equal(OGR_Fld_GetNameRef(fa), OGR_Fld_GetNameRef(fb));
+    assert_int_equal(OGR_Fld_GetType(fa), OGR_Fld_GetType(fb));
+    assert_int_equal(OGR_F_IsFieldSetAndNotNull(a, k), OGR_F_IsFieldSetAndNotNull(b, k));
+    if (!OGR_F_IsFieldSetAndNotNull(a, k))
+        return;
+    switch (OGR_Fld_GetType(fa)) {
+    case OFTInteger64:
+        assert_int_equal(OGR_F_GetFieldAsInteger64(a, k), OGR_F_GetFieldAsInteger64(b, k));
+        break;
+    case OFTReal:   /* bit for bit */
+        assert_memory_equal(&(double){ OGR_F_GetFieldAsDouble(a, k) },
+                            &(double){ OGR_F_GetFieldAsDouble(b, k) }, sizeof(double));
+        break;
+    default:
+        assert_string_equal(OGR_F_GetFieldAsString(a, k), OGR_F_GetFieldAsString(b, k));
+    }
+}
+
+/* Feature by feature: fid, every field and the point, through GDAL. */
+static void same_features(const char *pa, const char *pb, const char *layer)
+{
+    GDALDatasetH a = GDALOpenEx(pa, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    GDALDatasetH b = GDALOpenEx(pb, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    OGRLayerH la = GDALDatasetGetLayerByName(a, layer), lb = GDALDatasetGetLayerByName(b, layer);
+    assert_int_equal(OGR_L_GetFeatureCount(la, 1), OGR_L_GetFeatureCount(lb, 1));
+    assert_int_equal(OGR_L_GetGeomType(la), wkbPoint);
+    assert_int_equal(OGR_L_GetGeomType(lb), wkbPoint);
+    OGR_L_ResetReading(la);
+    OGR_L_ResetReading(lb);
+    int n = 0;
+    for (OGRFeatureH fa, fb; (fa = OGR_L_GetNextFeature(la)); n++) {
+        fb = OGR_L_GetNextFeature(lb);
+        assert_non_null(fb);
+        assert_int_equal(OGR_F_GetFID(fa), OGR_F_GetFID(fb));
+        assert_int_equal(OGR_F_GetFieldCount(fa), OGR_F_GetFieldCount(fb));
+        for (int k = 0; k < OGR_F_GetFieldCount(fa); k++)
+            same_field(fa, fb, k);
+        OGRGeometryH ga = OGR_F_GetGeometryRef(fa), gb = OGR_F_GetGeometryRef(fb);
+        assert_int_equal(OGR_G_GetGeometryType(ga), wkbPoint);
+        assert_true(OGR_G_GetX(ga, 0) == OGR_G_GetX(gb, 0));
+        assert_true(OGR_G_GetY(ga, 0) == OGR_G_GetY(gb, 0));
+        OGR_F_Destroy(fa);
+        OGR_F_Destroy(fb);
+    }
+    assert_int_equal(n, N_PTS);
+    GDALClose(a);
+    GDALClose(b);
+}
+
+/* The geometry blobs, byte for byte (readers other than GDAL see them). */
+static void same_blobs(const char *pa, const char *pb, const char *layer)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT group_concat(hex(geom), '') FROM "
+                              "(SELECT geom FROM \"%s\" ORDER BY fid)", layer);
+    char *a = sql_text(pa, sql), *b = sql_text(pb, sql);
+    assert_int_equal(strlen(a), strlen(b));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+}
+
+static void check_rect(OGRLayerH lyr, double x0, double y0, double x1, double y1)
+{
+    GIntBig expect = 0;
+    for (uint32_t i = 0; i < N_PTS; i++) {
+        double x, y;
+        point_at(i, &x, &y);
+        expect += x >= x0 && x <= x1 && y >= y0 && y <= y1;
+    }
+    OGR_L_SetSpatialFilterRect(lyr, x0, y0, x1, y1);
+    assert_int_equal(OGR_L_GetFeatureCount(lyr, 1), expect);
+    OGR_L_SetSpatialFilter(lyr, NULL);
+}
+
+/* What a reader of the bulk-written file finds. Points i = 0..2999 lie on
+ * 60 columns and 50 rows 9.1 m apart: x from 500000.123 (i = 0) to
+ * 500000.123 + 59 * 9.1 + 2999e-7 (i = 2999), y from 200000.456 to
+ * 200000.456 + 49 * 9.1. */
+static void check_reader_view(const char *path)
+{
+    double min_x = 500000.123, max_x = 500000.123 + 59 * 9.1 + 2999 * 1e-7;
+    double min_y = 200000.456, max_y = 200000.456 + 49 * 9.1;
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 1);
+    OGRLayerH lyr = GDALDatasetGetLayer(ds, 0);
+    assert_int_equal(OGR_L_GetFeatureCount(lyr, 1), N_PTS);
+    /* not forced, GDAL reads gpkg_contents, as text of 15 digits */
+    OGREnvelope e;
+    assert_int_equal(OGR_L_GetExtent(lyr, &e, 0), OGRERR_NONE);
+    assert_float_equal(e.MinX, min_x, 1e-6);
+    assert_float_equal(e.MinY, min_y, 1e-6);
+    assert_float_equal(e.MaxX, max_x, 1e-6);
+    assert_float_equal(e.MaxY, max_y, 1e-6);
+    assert_true(OGR_L_TestCapability(lyr, OLCFastSpatialFilter));
+    check_rect(lyr, 500100.0, 200050.0, 500200.0, 200300.0);
+    check_rect(lyr, min_x, min_y, min_x, min_y);   /* the corner point itself */
+    check_rect(lyr, 0.0, 0.0, 1.0, 1.0);
+    GDALClose(ds);
+    assert_sql(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'pts'", "3000");
+    /* the stored extent is the points' box to the last bit */
+    const double box[4] = { min_x, min_y, max_x, max_y };
+    static const char *const cols[4] = { "min_x", "min_y", "max_x", "max_y" };
+    for (int k = 0; k < 4; k++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT %s FROM gpkg_contents WHERE table_name = 'pts'", cols[k]);
+        assert_true(sql_double(path, sql) == box[k]);
+    }
+    assert_sql(path, "PRAGMA integrity_check", "ok");
+    assert_sql(path, "SELECT rtreecheck('rtree_pts_geom')", "ok");
+    /* GDAL's feature-count triggers, set aside for the insert, are back */
+    assert_sql(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                     "('trigger_insert_feature_count_pts', 'trigger_delete_feature_count_pts')",
+               "2");
+}
+
+/* ---- tests ---- */
+
+/* (1, 2) in BNG: "GP", version 0, flags 1, 27700 = 0x6C34 little-endian,
+ * then WKB: byte order 1, type 1, 1.0 = 0x3FF0..., 2.0 = 0x4000... */
+static void test_blob_bytes(void **state)
+{
+    (void)state;
+    static const unsigned char want[GR_GPKG_POINT_BYTES] = {
+        'G', 'P', 0, 1, 0x34, 0x6C, 0, 0, 1, 1, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40
+    };
+    unsigned char got[GR_GPKG_POINT_BYTES];
+    gr_gpkg_point_blob(1.0, 2.0, 27700, got);
+    assert_memory_equal(got, want, sizeof want);
+}
+
+static void test_same_as_gdal(void **state)
+{
+    (void)state;
+    static const char *const pts[] = { "pts" };
+    rows_ctx_t ctx = { GR_NONE };
+    gr_gpkg_points_layer_t L = { "pts", N_PTS, row, &ctx };
+    gr_error_t err = { 0 };
+    write_gdal(DIR "/gdal.gpkg", pts, 1, 1);
+    write_gdal(DIR "/bulk.gpkg", pts, 1, 0);
+    if (gr_gpkg_points_write(DIR "/bulk.gpkg", "bulk.gpkg", &L, 1, &err))
+        fail_msg("%s", err.msg);
+    same_features(DIR "/gdal.gpkg", DIR "/bulk.gpkg", "pts");
+    same_blobs(DIR "/gdal.gpkg", DIR "/bulk.gpkg", "pts");
+    /* the cells by hand: row 1: code c1, count 2.5 -> 3, neg -1.5 -> -2;
+     * row 3: count 7.5 -> 8; row 4: code c4's; row 7: no code; row 10:
+     * no count (every 5th); row 11: no dist_m (infinite) */
+    assert_sql(DIR "/bulk.gpkg", "SELECT code || '|' || count || '|' || neg FROM pts WHERE fid = 2",
+               "c1|3|-2");
+    assert_sql(DIR "/bulk.gpkg", "SELECT count FROM pts WHERE fid = 4", "8");
+    assert_sql(DIR "/bulk.gpkg", "SELECT code FROM pts WHERE fid = 5", "c4's");
+    assert_sql(DIR "/bulk.gpkg", "SELECT quote(code) FROM pts WHERE fid = 8", "NULL");
+    assert_sql(DIR "/bulk.gpkg", "SELECT quote(count) FROM pts WHERE fid = 11", "NULL");
+    assert_sql(DIR "/bulk.gpkg", "SELECT quote(dist_m) FROM pts WHERE fid = 12", "NULL");
+    assert_sql(DIR "/bulk.gpkg", "SELECT typeof(dist_m) || typeof(count) FROM pts WHERE fid = 2",
+               "realinteger");
+    check_reader_view(DIR "/bulk.gpkg");
+}
+
+/* GDAL's own validator (python3-gdal's sample script) on the file. */
+static void test_gdal_validator(void **state)
+{
+    (void)state;
+    if (access(VALIDATOR, R_OK) != 0 || access("/usr/bin/python3", X_OK) != 0)
+        skip();
+    assert_int_equal(system("/usr/bin/python3 " VALIDATOR " " DIR "/bulk.gpkg"), 0);
+}
+
+/* Two layers in one write, the second failing at its 1500th row (a cell
+ * the INSERT has no parameter for): neither keeps a row, no R-tree is
+ * left, gpkg_contents and the counts are as GDAL wrote them, and the
+ * error names the file and layer. */
+static void test_failure_keeps_nothing(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "ok", "bad" };
+    rows_ctx_t fine = { GR_NONE }, failing = { 1500 };
+    gr_gpkg_points_layer_t L[2] = { { "ok", N_PTS, row, &fine }, { "bad", N_PTS, row, &failing } };
+    gr_error_t err = { 0 };
+    const char *path = DIR "/fail.gpkg";
+    write_gdal(path, names, 2, 0);
+    char *contents = sql_text(path, "SELECT group_concat(quote(min_x) || quote(max_y) || "
+                                    "quote(feature_count)) FROM gpkg_contents "
+                                    "JOIN gpkg_ogr_contents USING (table_name)");
+    assert_int_equal(gr_gpkg_points_write(path, "shown.gpkg", L, 2, &err), GR_EIO);
+    assert_non_null(strstr(err.msg, "shown.gpkg, layer bad: cannot write"));
+    assert_sql(path, "SELECT count(*) FROM ok", "0");
+    assert_sql(path, "SELECT count(*) FROM bad", "0");
+    assert_sql(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'rtree_%'", "0");
+    assert_sql(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'trigger_%_feature_count_%'",
+               "4");
+    assert_sql(path, "SELECT group_concat(quote(min_x) || quote(max_y) || quote(feature_count)) "
+                     "FROM gpkg_contents JOIN gpkg_ogr_contents USING (table_name)", contents);
+    assert_sql(path, "PRAGMA integrity_check", "ok");
+    free(contents);
+}
+
+/* A file that is not there is an error naming the file shown. */
+static void test_missing_file(void **state)
+{
+    (void)state;
+    rows_ctx_t ctx = { GR_NONE };
+    gr_gpkg_points_layer_t L = { "pts", 1, row, &ctx };
+    gr_error_t err = { 0 };
+    assert_int_equal(gr_gpkg_points_write(DIR "/nope/x.gpkg", "x.gpkg", &L, 1, &err), GR_EIO);
+    assert_non_null(strstr(err.msg, "x.gpkg: cannot write"));
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    mkdir(DIR, 0755);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blob_bytes),
+        cmocka_unit_test(test_same_as_gdal),
+        cmocka_unit_test(test_gdal_validator),
+        cmocka_unit_test(test_failure_keeps_nothing),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
