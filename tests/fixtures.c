@@ -1,6 +1,8 @@
 #include "fixtures.h"
 
 #include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +316,43 @@ int fx_write_straight_town(const char *dir)
     static const double rxy[] = { 50, 50, 280, 340, 1500, 0 };
     static const char *const rv[] = { "10", "30", "60" };
     return write_points(dir, 1, rf, "N", 3, rxy, rv);
+}
+
+/* Steps sql's first row on a read-only connection; st and db to close. */
+static int sql_first_row(const char *path, const char *sql, sqlite3 **db, sqlite3_stmt **st)
+{
+    *st = NULL;
+    return sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+           sqlite3_prepare_v2(*db, sql, -1, st, NULL) == SQLITE_OK &&
+           sqlite3_step(*st) == SQLITE_ROW ? 0 : -1;
+}
+
+char *fx_sql_text(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st;
+    char *v;
+    if (sql_first_row(path, sql, &db, &st) == 0) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        v = strdup(t ? (const char *)t : "NULL");
+    } else {
+        size_t n = strlen(sqlite3_errmsg(db)) + 32;
+        if ((v = malloc(n)))
+            snprintf(v, n, "(query failed: %s)", sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+double fx_sql_double(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st;
+    double v = NAN;
+    if (sql_first_row(path, sql, &db, &st) == 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
 }

@@ -91,4 +91,11 @@ void fx_targets_town_config(gr_config_t *cfg, const char *dir);
 gr_lines_t fx_lines(uint32_t n_lines, const uint32_t *counts, const double *xy);
 void fx_lines_free(gr_lines_t *l);
 
+/* The first column of the first row sql gives on the SQLite file at path,
+ * opened read-only: as text (caller frees; "NULL" for a null, "(query
+ * failed: <why>)" when there is no row) or as a number (NaN for a null or
+ * no row). */
+char *fx_sql_text(const char *path, const char *sql);
+double fx_sql_double(const char *path, const char *sql);
+
 #endif

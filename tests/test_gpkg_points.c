@@ -18,13 +18,13 @@
 #include <math.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixtures.h"
 #include "greenreach/gpkg_points.h"
 #include "greenreach/load.h"
 
@@ -142,37 +142,9 @@ static void write_gdal(const char *path, const char *const *names, int n_names, 
 
 /* ---- reading back ---- */
 
-static char *sql_text(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    char *v = strdup(t ? (const char *)t : "NULL");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
-static double sql_double(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_type(st, 0), SQLITE_FLOAT);
-    double v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static void assert_sql(const char *path, const char *sql, const char *want)
 {
-    char *v = sql_text(path, sql);
+    char *v = fx_sql_text(path, sql);
     if (strcmp(v, want) != 0)
         fail_msg("%s: %s gave %s, expected %s", path, sql, v, want);
     free(v);
@@ -238,7 +210,7 @@ static void same_blobs(const char *pa, const char *pb, const char *layer)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT group_concat(hex(geom), '') FROM "
                               "(SELECT geom FROM \"%s\" ORDER BY fid)", layer);
-    char *a = sql_text(pa, sql), *b = sql_text(pb, sql);
+    char *a = fx_sql_text(pa, sql), *b = fx_sql_text(pb, sql);
     assert_int_equal(strlen(a), strlen(b));
     assert_string_equal(a, b);
     free(a);
@@ -290,7 +262,7 @@ static void check_reader_view(const char *path)
     for (int k = 0; k < 4; k++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT %s FROM gpkg_contents WHERE table_name = 'pts'", cols[k]);
-        assert_true(sql_double(path, sql) == box[k]);
+        assert_true(fx_sql_double(path, sql) == box[k]);
     }
     assert_sql(path, "PRAGMA integrity_check", "ok");
     assert_sql(path, "SELECT rtreecheck('rtree_pts_geom')", "ok");
@@ -366,7 +338,7 @@ static void test_failure_keeps_nothing(void **state)
     gr_error_t err = { 0 };
     const char *path = DIR "/fail.gpkg";
     write_gdal(path, names, 2, 0);
-    char *contents = sql_text(path, "SELECT group_concat(quote(min_x) || quote(max_y) || "
+    char *contents = fx_sql_text(path, "SELECT group_concat(quote(min_x) || quote(max_y) || "
                                     "quote(feature_count)) FROM gpkg_contents "
                                     "JOIN gpkg_ogr_contents USING (table_name)");
     assert_int_equal(gr_gpkg_points_write(path, "shown.gpkg", L, 2, &err), GR_EIO);

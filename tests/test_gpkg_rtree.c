@@ -11,12 +11,12 @@
 #include <gdal.h>
 #include <ogr_api.h>
 #include <cpl_string.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fixtures.h"
 #include "greenreach/gpkg_rtree.h"
 
 #define DIR GR_TEST_TMP
@@ -57,19 +57,6 @@ static void write_points(const char *path, uint32_t n)
     GDALClose(ds);
 }
 
-static char *sql_text(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    char *v = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 static void check_rect(OGRLayerH lyr, double x0, double y0, double x1, double y1, uint32_t n)
 {
     uint32_t expect = 0;
@@ -88,23 +75,23 @@ static void index_and_check(uint32_t n, const char *depth)
     write_points(path, n);
     gr_error_t err = { 0 };
     assert_int_equal(gr_gpkg_rtree_build(path, "pts", "geom", xs, ys, n, &err), 0);
-    char *v = sql_text(path, "SELECT rtreecheck('rtree_pts_geom')");
+    char *v = fx_sql_text(path, "SELECT rtreecheck('rtree_pts_geom')");
     assert_string_equal(v, "ok");
     free(v);
-    v = sql_text(path, "SELECT count(*) FROM rtree_pts_geom");
+    v = fx_sql_text(path, "SELECT count(*) FROM rtree_pts_geom");
     assert_int_equal(atoi(v), n);
     free(v);
     /* tree depth, in the root's first two bytes: 20,000 points fill 393
      * leaves of 51, 8 nodes above them and the root (depth 2); 40 points
      * fit in the root alone (depth 0) */
-    v = sql_text(path, "SELECT hex(substr(data, 1, 2)) FROM rtree_pts_geom_node WHERE nodeno = 1");
+    v = fx_sql_text(path, "SELECT hex(substr(data, 1, 2)) FROM rtree_pts_geom_node WHERE nodeno = 1");
     assert_string_equal(v, depth);
     free(v);
-    v = sql_text(path, "SELECT count(*) FROM gpkg_extensions WHERE table_name = 'pts' AND "
+    v = fx_sql_text(path, "SELECT count(*) FROM gpkg_extensions WHERE table_name = 'pts' AND "
                        "extension_name = 'gpkg_rtree_index'");
     assert_string_equal(v, "1");
     free(v);
-    v = sql_text(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+    v = fx_sql_text(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
                        "name LIKE 'rtree_pts_geom_%'");
     assert_string_equal(v, "6");
     free(v);

@@ -22,7 +22,6 @@
 #include <dirent.h>
 #include <gdal.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -234,19 +233,6 @@ static void check_layers(GDALDatasetH ds, int is_metric)
 
 /* ---- the GeoPackage point layers (written through SQLite in bulk) ---- */
 
-static double sql_double(const char *path, const char *sql)
-{
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-}
-
 /* A point's fields against the run: resident i's fid, population,
  * snapped flag, park distance (NULL beyond reach) and place. */
 static void check_point(OGRFeatureH f, uint32_t i, const char *dist_field)
@@ -305,9 +291,9 @@ static void check_points_index(GDALDatasetH ds, const char *path)
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT %s FROM gpkg_contents WHERE table_name = 'residents'",
                  cols[k]);
-        assert_true(sql_double(path, sql) == box[k]);
+        assert_true(fx_sql_double(path, sql) == box[k]);
     }
-    assert_true(sql_double(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE "
+    assert_true(fx_sql_double(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE "
                                  "table_name = 'unserved'") == 3);
     OGRLayerH r = layer(ds, "residents");
     assert_true(OGR_L_TestCapability(r, OLCFastSpatialFilter));
@@ -324,14 +310,9 @@ static void check_points_index(GDALDatasetH ds, const char *path)
         assert_true(expect >= 1);   /* each rectangle holds a corner of the box */
         OGR_L_SetSpatialFilter(r, NULL);
     }
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    char *ok = fx_sql_text(path, "PRAGMA integrity_check");
+    assert_string_equal(ok, "ok");
+    free(ok);
 }
 
 /* GeoPackage: one file, every layer, the run's CRS (BNG). */
