@@ -65,9 +65,9 @@ static void bind_text(gr_sink_t *s, const char *name, const char *v, int is_quot
         return;
     }
     int k = FIRST_CELL + b->col++;
-    /* transient: a cell's text need not outlive the call (the copy reuses
-     * the parameter's buffer from row to row) */
-    b->is_bad |= (v ? sqlite3_bind_text(b->st, k, v, -1, SQLITE_TRANSIENT)
+    /* static: the row's texts outlive its step (gpkg_points.h); a copy
+     * would cost a malloc per cell */
+    b->is_bad |= (v ? sqlite3_bind_text(b->st, k, v, -1, SQLITE_STATIC)
                     : sqlite3_bind_null(b->st, k)) != SQLITE_OK;
 }
 
@@ -269,9 +269,13 @@ int gr_gpkg_points_write(const char *path, const char *shown,
 {
     sqlite3 *db = NULL;
     int rc = 0;
-    /* synchronous off: the file is a temporary one, renamed when whole */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    /* one thread uses the connection: no mutex around each bind and step;
+     * synchronous off: the file is a temporary one, renamed when whole;
+     * a cache of 64 MiB: room for the R-tree while it is packed */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+            SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; BEGIN", NULL,
+                     NULL, NULL) != SQLITE_OK)
         rc = gr_error_set(err, GR_EIO, "%s: cannot write: %s", shown,
                           db ? sqlite3_errmsg(db) : "cannot open");
     for (int k = 0; !rc && k < n_layers; k++)

@@ -23,6 +23,7 @@ typedef struct {
     sqlite3 *db;
     sqlite3_stmt *node, *rowid, *parent;
     int64_t next_node;
+    int64_t *leaf_of;  /* [fid - 1]: the leaf holding it, for the _rowid table */
 } writer_t;
 
 /* Single-precision bounds that still contain the double value. */
@@ -104,15 +105,31 @@ static int write_node(writer_t *w, const entry_t *e, size_t n, int level, int is
         out->box[1] = fmaxf(out->box[1], e[i].box[1]);
         out->box[2] = fminf(out->box[2], e[i].box[2]);
         out->box[3] = fmaxf(out->box[3], e[i].box[3]);
-        sqlite3_stmt *map = level == 0 ? w->rowid : w->parent;
-        sqlite3_bind_int64(map, 1, e[i].id);
-        sqlite3_bind_int64(map, 2, out->id);
-        if (step(map))
+        if (level == 0) {
+            w->leaf_of[e[i].id - 1] = out->id;
+            continue;
+        }
+        sqlite3_bind_int64(w->parent, 1, e[i].id);
+        sqlite3_bind_int64(w->parent, 2, out->id);
+        if (step(w->parent))
             return -1;
     }
     sqlite3_bind_int64(w->node, 1, out->id);
     sqlite3_bind_blob(w->node, 2, blob, NODE_BYTES, SQLITE_TRANSIENT);
     return step(w->node);
+}
+
+/* The _rowid table in fid order: appended, where the leaves' (tile) order
+ * would insert all over its B-tree. */
+static int write_rowids(writer_t *w, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        sqlite3_bind_int64(w->rowid, 1, (int64_t)i + 1);
+        sqlite3_bind_int64(w->rowid, 2, w->leaf_of[i]);
+        if (step(w->rowid))
+            return -1;
+    }
+    return 0;
 }
 
 /* Packs e[0..n) level by level into full nodes until one node, the root
@@ -186,17 +203,19 @@ static int fill(writer_t *w, const char *t, const char *g, const double *x, cons
     snprintf(create, sizeof create, "CREATE VIRTUAL TABLE \"rtree_%s_%s\" USING "
              "rtree(id, minx, maxx, miny, maxy)", t, g);
     entry_t *e = malloc(((size_t)n + 1) * sizeof *e);
+    w->leaf_of = malloc(((size_t)n + 1) * sizeof *w->leaf_of);
     char *ext = extension_sql(t, g);
-    int rc = (!e || !ext) ? GR_ENOMEM : 0;
+    int rc = (!e || !w->leaf_of || !ext) ? GR_ENOMEM : 0;
     if (!rc && (sqlite3_exec(w->db, create, NULL, NULL, NULL) != SQLITE_OK ||
                 sqlite3_exec(w->db, ext, NULL, NULL, NULL) != SQLITE_OK || prepare(w, t, g)))
         rc = GR_EIO;
     for (uint32_t i = 0; !rc && i < n; i++)
         e[i] = (entry_t){ (int64_t)i + 1,
                           { round_down(x[i]), round_up(x[i]), round_down(y[i]), round_up(y[i]) } };
-    if (!rc && pack(w, e, n))
+    if (!rc && (pack(w, e, n) || write_rowids(w, n)))
         rc = GR_EIO;
     free(e);
+    free(w->leaf_of);
     free(ext);
     return rc;
 }

@@ -107,6 +107,9 @@ typedef struct {
     uint32_t n_pairs;
     double *site_pop;        /* sites: [site * n_cols + col] */
     int n_site_cols;
+    /* residents: per category the names of its <cat>_dist_m, <cat>_site and
+     * <cat>_<label> columns, printed once rather than per row */
+    char res_names[GR_MAX_CATEGORIES][2 + GR_MAX_THRESHOLDS][GR_NAME_MAX + 32];
 } rows_t;
 
 static OGRGeometryH from_geos(GEOSContextHandle_t gh, const GEOSGeometry *g)
@@ -179,7 +182,6 @@ static void residents_row(const rows_t *r, uint32_t i, gr_sink_t *s)
 {
     const gr_run_t *run = r->src->run;
     const gr_residents_t *R = &run->ds->residents;
-    char name[GR_NAME_MAX + 32];
     int z = i == GR_NONE;
     s->num(s, "source_fid", z ? 0 : (double)R->fid[i], 0, z);
     s->num(s, "home_fid", z ? 0 : (double)R->home_fid[i], 0, z || R->home_fid[i] < 0);
@@ -191,15 +193,11 @@ static void residents_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     for (int c = 0; c < run->n_cats; c++) {
         const gr_cat_result_t *cr = &run->cats[c];
         float d = z ? INFINITY : cr->res_dist_m[i];
-        snprintf(name, sizeof name, "%s_dist_m", cr->cat->name);
-        s->num(s, name, d, 3, !isfinite(d));
-        snprintf(name, sizeof name, "%s_site", cr->cat->name);
-        s->text(s, name, z || cr->res_site[i] == GR_NONE ? NULL
-                                                         : run->ds->sites.site_id[cr->res_site[i]], 1);
-        for (int t = 0; t < cr->cat->n_thr; t++) {
-            snprintf(name, sizeof name, "%s_%s", cr->cat->name, cr->cat->thr_label[t]);
-            s->num(s, name, d <= cr->cat->thr_m[t], 0, z);
-        }
+        s->num(s, r->res_names[c][0], d, 3, !isfinite(d));
+        s->text(s, r->res_names[c][1], z || cr->res_site[i] == GR_NONE ? NULL
+                                       : run->ds->sites.site_id[cr->res_site[i]], 1);
+        for (int t = 0; t < cr->cat->n_thr; t++)
+            s->num(s, r->res_names[c][2 + t], d <= cr->cat->thr_m[t], 0, z);
     }
 }
 
@@ -207,6 +205,19 @@ static void residents_xy(const rows_t *r, uint32_t i, double *x, double *y)
 {
     *x = r->src->run->ds->residents.x[i];
     *y = r->src->run->ds->residents.y[i];
+}
+
+static void residents_names(rows_t *r)
+{
+    const gr_run_t *run = r->src->run;
+    for (int c = 0; c < run->n_cats; c++) {
+        const gr_category_t *cat = run->cats[c].cat;
+        snprintf(r->res_names[c][0], sizeof r->res_names[c][0], "%s_dist_m", cat->name);
+        snprintf(r->res_names[c][1], sizeof r->res_names[c][1], "%s_site", cat->name);
+        for (int t = 0; t < cat->n_thr; t++)
+            snprintf(r->res_names[c][2 + t], sizeof r->res_names[c][2 + t], "%s_%s", cat->name,
+                     cat->thr_label[t]);
+    }
 }
 
 /* Unserved rows are (category, resident) pairs, category-major. */
@@ -590,6 +601,7 @@ static int rows_init(rows_t *r, const gr_layers_src_t *src, unsigned mask)
     r->src = src;
     if (!(r->gh = GEOS_init_r()))
         return -1;
+    residents_names(r);
     if ((mask & GR_LAYER_UNSERVED) && unserved_pairs(r))
         return -1;
     if ((mask & GR_LAYER_SITES) && site_pops(r))

@@ -47,13 +47,13 @@ static void point_at(uint32_t i, double *x, double *y)
 /* code: text, NULL every 7th, a quote in some; count: i * 2.5 whole
  * (half away from zero), NULL every 5th; dist_m: i / 3 (a value with no
  * short decimal), infinite (NULL) every 11th; neg: -1.5 * i whole. */
+static char codes[13][2][8];   /* c<k> and c<k>'s: texts outlive the row */
+
 static void row(void *ctx, uint32_t i, gr_sink_t *s, double *x, double *y)
 {
     const rows_ctx_t *c = ctx;
     int z = i == GR_NONE;
-    char code[32];
-    snprintf(code, sizeof code, "c%u%s", z ? 0 : i % 13, z || i % 4 ? "" : "'s");
-    s->text(s, "code", z || i % 7 == 0 ? NULL : code, 1);
+    s->text(s, "code", z || i % 7 == 0 ? NULL : codes[i % 13][i % 4 == 0], 1);
     s->num(s, "count", z ? 0 : i * 2.5, 0, z || i % 5 == 0);
     s->num(s, "dist_m", z || i % 11 == 0 ? INFINITY : i / 3.0, 3, 0);
     s->num(s, "neg", z ? 0 : -1.5 * i, 0, z);
@@ -370,6 +370,10 @@ static int setup(void **state)
     (void)state;
     GDALAllRegister();
     mkdir(DIR, 0755);
+    for (int k = 0; k < 13; k++) {
+        snprintf(codes[k][0], sizeof codes[k][0], "c%d", k);
+        snprintf(codes[k][1], sizeof codes[k][1], "c%d's", k);
+    }
     return 0;
 }
 

@@ -17,7 +17,9 @@
 
 /* One point layer. row(ctx, i, s, &x, &y) emits row i's cells to s, in the
  * table's column order after fid and geometry, and gives its point; row
- * GR_NONE emits every column (values null) and no point: the schema. */
+ * GR_NONE emits every column (values null) and no point: the schema. The
+ * texts of a row are bound, not copied: they must stay valid after row
+ * returns, until the next call (strings of the run, not a local buffer). */
 typedef struct {
     const char *table;
     uint32_t n;
