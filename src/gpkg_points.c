@@ -95,7 +95,8 @@ typedef struct {
     const gr_gpkg_points_layer_t *L;
     char geom_col[256];
     int32_t srs_id;
-    double *x, *y;          /* the points, for the extent and the R-tree */
+    double *x, *y;          /* the points, or the polygons' min corners */
+    double *x2, *y2;        /* the polygons' max corners; points: x, y */
     double ext[4];          /* min x, min y, max x, max y */
     char *triggers;         /* GDAL's feature-count triggers, set aside */
 } layer_t;
@@ -174,7 +175,10 @@ static int restore_triggers(layer_t *l)
 static int prepare_insert(layer_t *l, sqlite3_stmt **st)
 {
     bind_sink_t b = { .base = { bind_text, bind_num, NULL }, .cols = sqlite3_str_new(l->db) };
-    l->L->row(l->L->ctx, GR_NONE, &b.base, NULL, NULL);
+    if (l->L->shape)
+        l->L->shape(l->L->ctx, GR_NONE, &b.base, l->srs_id, NULL);
+    else
+        l->L->row(l->L->ctx, GR_NONE, &b.base, NULL, NULL);
     sqlite3_str *sql = sqlite3_str_new(l->db);
     sqlite3_str_appendf(sql, "INSERT INTO \"%w\" (\"fid\", \"%w\"%s) VALUES (?, ?", l->L->table,
                         l->geom_col, sqlite3_str_value(b.cols) ? sqlite3_str_value(b.cols) : "");
@@ -188,12 +192,35 @@ static int prepare_insert(layer_t *l, sqlite3_stmt **st)
     return rc;
 }
 
-static void extend(double *ext, double x, double y)
+/* The extent grows by the box (x0, y0)-(x1, y1); NaN (empty) leaves it. */
+static void extend(double *ext, double x0, double y0, double x1, double y1)
 {
-    ext[0] = x < ext[0] ? x : ext[0];
-    ext[1] = y < ext[1] ? y : ext[1];
-    ext[2] = x > ext[2] ? x : ext[2];
-    ext[3] = y > ext[3] ? y : ext[3];
+    ext[0] = x0 < ext[0] ? x0 : ext[0];
+    ext[1] = y0 < ext[1] ? y0 : ext[1];
+    ext[2] = x1 > ext[2] ? x1 : ext[2];
+    ext[3] = y1 > ext[3] ? y1 : ext[3];
+}
+
+/* Row i's cells bound to the INSERT through b, its geometry as param 2. */
+static int bind_geometry(layer_t *l, uint32_t i, bind_sink_t *b, gr_gpkg_blob_t *poly,
+                         unsigned char *point)
+{
+    if (!l->L->shape) {
+        l->L->row(l->L->ctx, i, &b->base, &l->x[i], &l->y[i]);
+        extend(l->ext, l->x[i], l->y[i], l->x[i], l->y[i]);
+        gr_gpkg_point_blob(l->x[i], l->y[i], l->srs_id, point);
+        return sqlite3_bind_blob(b->st, 2, point, GR_GPKG_POINT_BYTES, SQLITE_STATIC);
+    }
+    if (l->L->shape(l->L->ctx, i, &b->base, l->srs_id, poly))
+        return SQLITE_ERROR;
+    l->x[i] = poly->box[0];
+    l->y[i] = poly->box[1];
+    l->x2[i] = poly->box[2];
+    l->y2[i] = poly->box[3];
+    extend(l->ext, poly->box[0], poly->box[1], poly->box[2], poly->box[3]);
+    /* static: the blob is not touched again before the step */
+    return poly->len ? sqlite3_bind_blob64(b->st, 2, poly->bytes, poly->len, SQLITE_STATIC)
+                     : sqlite3_bind_null(b->st, 2);
 }
 
 static int insert_rows(layer_t *l)
@@ -202,29 +229,28 @@ static int insert_rows(layer_t *l)
     if (prepare_insert(l, &st))
         return -1;
     bind_sink_t b = { .base = { bind_text, bind_num, NULL }, .st = st };
-    unsigned char blob[GR_GPKG_POINT_BYTES];
+    unsigned char point[GR_GPKG_POINT_BYTES];
+    gr_gpkg_blob_t poly = { 0 };
     for (uint32_t i = 0; i < l->L->n && !b.is_bad; i++) {
         b.col = 0;
-        l->L->row(l->L->ctx, i, &b.base, &l->x[i], &l->y[i]);
-        extend(l->ext, l->x[i], l->y[i]);
-        gr_gpkg_point_blob(l->x[i], l->y[i], l->srs_id, blob);
-        b.is_bad |= sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1) != SQLITE_OK ||
-                    sqlite3_bind_blob(st, 2, blob, sizeof blob, SQLITE_STATIC) != SQLITE_OK ||
+        b.is_bad |= bind_geometry(l, i, &b, &poly, point) != SQLITE_OK ||
+                    sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1) != SQLITE_OK ||
                     sqlite3_step(st) != SQLITE_DONE;
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
+    free(poly.bytes);
     return b.is_bad ? -1 : 0;
 }
 
-/* gpkg_contents carries the layer's extent (an empty layer keeps what
- * GDAL wrote) and the time of the change. The extent is exact: GDAL 3.6
+/* gpkg_contents carries the layer's extent (a layer with no geometry
+ * keeps what GDAL wrote) and the time of the change. The extent is exact: GDAL 3.6
  * prints it through SQLite's %g, which keeps 16 digits, so its box can
  * miss the outermost points by a last digit. */
 static int update_contents(layer_t *l)
 {
     sqlite3_stmt *st = NULL;
-    if (l->L->n == 0)
+    if (!(l->ext[0] <= l->ext[2]))
         return 0;
     int rc = sqlite3_prepare_v2(l->db, "UPDATE gpkg_contents SET min_x = ?, min_y = ?, "
                                        "max_x = ?, max_y = ?, last_change = "
@@ -247,12 +273,19 @@ static int write_layer(sqlite3 *db, const gr_gpkg_points_layer_t *L, const char 
     gr_error_t inner = { 0 };
     l.x = malloc(((size_t)L->n + 1) * sizeof *l.x);
     l.y = malloc(((size_t)L->n + 1) * sizeof *l.y);
-    int rc = l.x && l.y ? 0 : GR_ENOMEM;
+    l.x2 = L->shape ? malloc(((size_t)L->n + 1) * sizeof *l.x2) : l.x;
+    l.y2 = L->shape ? malloc(((size_t)L->n + 1) * sizeof *l.y2) : l.y;
+    int rc = l.x && l.y && l.x2 && l.y2 ? 0 : GR_ENOMEM;
     if (!rc && (geometry_column(&l) || set_aside_triggers(&l) || insert_rows(&l) ||
                 restore_triggers(&l) || update_contents(&l)))
         rc = GR_EIO;
+    const gr_gpkg_boxes_t boxes = { l.x, l.y, l.x2, l.y2 };
     if (!rc)
-        rc = gr_gpkg_rtree_add(db, L->table, l.geom_col, l.x, l.y, L->n, &inner);
+        rc = gr_gpkg_rtree_add_boxes(db, L->table, l.geom_col, &boxes, L->n, &inner);
+    if (L->shape) {
+        free(l.x2);
+        free(l.y2);
+    }
     free(l.x);
     free(l.y);
     sqlite3_free(l.triggers);

@@ -145,10 +145,12 @@ static int write_node(writer_t *w, const entry_t *e, size_t n, int level, int is
 }
 
 /* The _rowid table in fid order: appended, where the leaves' (tile) order
- * would insert all over its B-tree. */
+ * would insert all over its B-tree. Features in no leaf (empty) have none. */
 static int write_rowids(writer_t *w, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
+        if (!w->leaf_of[i])
+            continue;
         sqlite3_bind_int64(w->rowid, 1, (int64_t)i + 1);
         sqlite3_bind_int64(w->rowid, 2, w->leaf_of[i]);
         if (step(w->rowid))
@@ -221,24 +223,26 @@ static int prepare(writer_t *w, const char *t, const char *g)
             sqlite3_prepare_v2(w->db, sql[2], -1, &w->parent, NULL) != SQLITE_OK) ? -1 : 0;
 }
 
-static int fill(writer_t *w, const char *t, const char *g, const double *x, const double *y,
+static int fill(writer_t *w, const char *t, const char *g, const gr_gpkg_boxes_t *b,
                 uint32_t n)
 {
     char create[512];
     snprintf(create, sizeof create, "CREATE VIRTUAL TABLE \"rtree_%s_%s\" USING "
              "rtree(id, minx, maxx, miny, maxy)", t, g);
     entry_t *e = calloc((size_t)n + 1, sizeof *e);   /* calloc: gcc cannot see n == 0 reads none */
-    w->leaf_of = malloc(((size_t)n + 1) * sizeof *w->leaf_of);
+    w->leaf_of = calloc((size_t)n + 1, sizeof *w->leaf_of);   /* 0: in no leaf */
     w->tmp = malloc(((size_t)n + 1) * sizeof *w->tmp);
     char *ext = extension_sql(t, g);
     int rc = (!e || !w->leaf_of || !w->tmp || !ext) ? GR_ENOMEM : 0;
     if (!rc && (sqlite3_exec(w->db, create, NULL, NULL, NULL) != SQLITE_OK ||
                 sqlite3_exec(w->db, ext, NULL, NULL, NULL) != SQLITE_OK || prepare(w, t, g)))
         rc = GR_EIO;
+    size_t k = 0;
     for (uint32_t i = 0; !rc && i < n; i++)
-        e[i] = (entry_t){ (int64_t)i + 1,
-                          { round_down(x[i]), round_up(x[i]), round_down(y[i]), round_up(y[i]) } };
-    if (!rc && (pack(w, e, n) || write_rowids(w, n)))
+        if (!isnan(b->min_x[i]))   /* an empty geometry has no entry, as in GDAL */
+            e[k++] = (entry_t){ (int64_t)i + 1, { round_down(b->min_x[i]), round_up(b->max_x[i]),
+                                                  round_down(b->min_y[i]), round_up(b->max_y[i]) } };
+    if (!rc && (pack(w, e, k) || write_rowids(w, n)))
         rc = GR_EIO;
     free(e);
     free(w->leaf_of);
@@ -247,11 +251,11 @@ static int fill(writer_t *w, const char *t, const char *g, const double *x, cons
     return rc;
 }
 
-int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_col,
-                      const double *x, const double *y, uint32_t n, gr_error_t *err)
+int gr_gpkg_rtree_add_boxes(struct sqlite3 *db, const char *table, const char *geom_col,
+                            const gr_gpkg_boxes_t *boxes, uint32_t n, gr_error_t *err)
 {
     writer_t w = { .db = db, .next_node = 2 };
-    int rc = fill(&w, table, geom_col, x, y, n);
+    int rc = fill(&w, table, geom_col, boxes, n);
     sqlite3_finalize(w.node);
     sqlite3_finalize(w.rowid);
     sqlite3_finalize(w.parent);
@@ -259,6 +263,13 @@ int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_co
         return gr_error_set(err, rc, "cannot write the spatial index of %s: %s", table,
                             rc == GR_ENOMEM ? "out of memory" : sqlite3_errmsg(db));
     return 0;
+}
+
+int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_col,
+                      const double *x, const double *y, uint32_t n, gr_error_t *err)
+{
+    const gr_gpkg_boxes_t points = { x, y, x, y };
+    return gr_gpkg_rtree_add_boxes(db, table, geom_col, &points, n, err);
 }
 
 int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_col,

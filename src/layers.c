@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "greenreach/export.h"
+#include "greenreach/gpkg_geom.h"
 #include "greenreach/gpkg_points.h"
 #include "greenreach/wardtable.h"
 
@@ -152,9 +153,9 @@ static void catchments_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     s->num(s, "holes", k ? count_holes(gh, k->geom) : 0, 0, z);
 }
 
-static OGRGeometryH catchments_geom(const rows_t *r, uint32_t i)
+static const GEOSGeometry *catchments_geom(const rows_t *r, uint32_t i)
 {
-    return from_geos(r->gh, r->src->cs->c[i].geom);
+    return r->src->cs->c[i].geom;
 }
 
 static uint32_t wards_count(const rows_t *r)
@@ -168,9 +169,9 @@ static void wards_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     gr_wardtable_row(run, r->src->tg, r->src->cs, i == GR_NONE ? run->ds->wards.n : i, s);
 }
 
-static OGRGeometryH wards_geom(const rows_t *r, uint32_t i)
+static const GEOSGeometry *wards_geom(const rows_t *r, uint32_t i)
 {
-    return from_geos(r->gh, r->src->run->ds->wards.geom[i]);
+    return r->src->run->ds->wards.geom[i];
 }
 
 static uint32_t residents_count(const rows_t *r)
@@ -317,21 +318,21 @@ static void sites_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     }
 }
 
-static OGRGeometryH sites_geom(const rows_t *r, uint32_t i)
+static const GEOSGeometry *sites_geom(const rows_t *r, uint32_t i)
 {
-    return from_geos(r->gh, r->src->run->ds->sites.geom[i]);
+    return r->src->run->ds->sites.geom[i];
 }
 
 /* A layer has polygons (geom) or points (xy, NULL otherwise): GeoPackage
- * point rows are written in bulk through SQLite (gpkg_points.h), from the
- * same cells, without an OGR geometry per row. */
+ * rows are written in bulk through SQLite (gpkg_points.h), from the same
+ * cells, without an OGR geometry per row. */
 typedef struct {
     unsigned bit;
     const char *name;
     OGRwkbGeometryType type;
     uint32_t (*count)(const rows_t *r);
     void (*row)(const rows_t *r, uint32_t i, gr_sink_t *s);
-    OGRGeometryH (*geom)(const rows_t *r, uint32_t i);
+    const GEOSGeometry *(*geom)(const rows_t *r, uint32_t i);
     void (*xy)(const rows_t *r, uint32_t i, double *x, double *y);
 } layer_def_t;
 
@@ -376,7 +377,7 @@ static OGRSpatialReferenceH run_srs(const gr_run_t *run)
 static OGRGeometryH geometry(const rows_t *r, const layer_def_t *L, uint32_t i)
 {
     if (!L->xy)
-        return L->geom(r, i);
+        return from_geos(r->gh, L->geom(r, i));
     double x, y;
     L->xy(r, i, &x, &y);
     OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
@@ -407,7 +408,7 @@ static int write_layer(GDALDatasetH ds, const format_t *fmt, char **lco, const r
     OGRSpatialReferenceH srs = run_srs(r->src->run);
     if (!srs)
         return -1;
-    int is_bulk = fmt == &fmt_gpkg && L->xy;   /* rows and index written after closing */
+    int is_bulk = fmt == &fmt_gpkg;   /* rows and index written after closing */
     char **opts = CSLDuplicate(lco);
     if (is_bulk)
         opts = CSLSetNameValue(opts, "SPATIAL_INDEX", "NO");
@@ -477,35 +478,44 @@ static GDALDatasetH create_ds(const format_t *fmt, const char *path)
     return drv ? GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL) : NULL;
 }
 
-/* ---- GeoPackage point layers in bulk ---- */
+/* ---- GeoPackage layers in bulk ---- */
 
 typedef struct {
     const rows_t *r;
     const layer_def_t *L;
-} point_rows_t;
+} bulk_rows_t;
 
 static void point_row(void *ctx, uint32_t i, gr_sink_t *s, double *x, double *y)
 {
-    const point_rows_t *p = ctx;
+    const bulk_rows_t *p = ctx;
     p->L->row(p->r, i, s);
     if (i != GR_NONE)
         p->L->xy(p->r, i, x, y);
 }
 
-/* The rows of the point layers of the GeoPackage at path, which GDAL
- * created empty and closed: far faster through SQLite in bulk. */
-static int point_rows(const rows_t *r, unsigned mask, const char *path, const char *where,
-                      gr_error_t *err)
+static int polygon_row(void *ctx, uint32_t i, gr_sink_t *s, int32_t srs_id, gr_gpkg_blob_t *blob)
+{
+    const bulk_rows_t *p = ctx;
+    p->L->row(p->r, i, s);
+    return i == GR_NONE ? 0
+                        : gr_gpkg_multipolygon_blob(p->r->gh, p->L->geom(p->r, i), srs_id, blob);
+}
+
+/* The rows of the layers of the GeoPackage at path, which GDAL created
+ * empty and closed: far faster through SQLite in bulk. */
+static int bulk_rows(const rows_t *r, unsigned mask, const char *path, const char *where,
+                     gr_error_t *err)
 {
     gr_gpkg_points_layer_t layers[N_LAYERS];
-    point_rows_t ctx[N_LAYERS];
+    bulk_rows_t ctx[N_LAYERS];
     int n = 0;
     for (size_t k = 0; k < N_LAYERS; k++) {
         const layer_def_t *L = &layer_defs[k];
-        if (!(mask & L->bit) || !L->xy)
+        if (!(mask & L->bit))
             continue;
-        ctx[n] = (point_rows_t){ r, L };
-        layers[n] = (gr_gpkg_points_layer_t){ L->name, L->count(r), point_row, &ctx[n] };
+        ctx[n] = (bulk_rows_t){ r, L };
+        layers[n] = (gr_gpkg_points_layer_t){ L->name, L->count(r), L->xy ? point_row : NULL,
+                                              &ctx[n], L->xy ? NULL : polygon_row };
         n++;
     }
     return gr_gpkg_points_write(path, where, layers, n, err);
@@ -530,7 +540,7 @@ static int write_gpkg(const rows_t *r, unsigned mask, const char *dir, const cha
         remove(tmp);
         return fail(err, where, failed, &ge);
     }
-    if ((rc = point_rows(r, mask, tmp, where, err))) {
+    if ((rc = bulk_rows(r, mask, tmp, where, err))) {
         remove(tmp);
         return rc;
     }

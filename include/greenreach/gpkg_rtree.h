@@ -1,5 +1,5 @@
-/* gpkg_rtree.h - the GeoPackage R-tree spatial index of a point layer,
- * bulk-loaded: the points are packed into full nodes (sort-tile-recursive)
+/* gpkg_rtree.h - the GeoPackage R-tree spatial index of a layer,
+ * bulk-loaded: the features' boxes (points or polygons) are packed into full nodes (sort-tile-recursive)
  * and the R-tree's tables are written directly through SQLite, with the
  * index's triggers and its gpkg_extensions row as the GeoPackage spec
  * defines them. GDAL 3.6 builds the same index one row at a time through
@@ -24,5 +24,17 @@ int gr_gpkg_rtree_build(const char *path, const char *table, const char *geom_co
  * rows it indexes). Returns 0, or GR_EIO / GR_ENOMEM with err set. */
 int gr_gpkg_rtree_add(struct sqlite3 *db, const char *table, const char *geom_col,
                       const double *x, const double *y, uint32_t n, gr_error_t *err);
+
+/* The features' boxes: feature i (fid i + 1) spans [min_x[i], max_x[i]] x
+ * [min_y[i], max_y[i]]; min_x[i] NaN: an empty or NULL geometry, not
+ * indexed. Points pass their x and y as both min and max. */
+typedef struct {
+    const double *min_x, *min_y, *max_x, *max_y;
+} gr_gpkg_boxes_t;
+
+/* The index of features 1..n with these boxes, written through db inside
+ * the caller's transaction, as gr_gpkg_rtree_add. */
+int gr_gpkg_rtree_add_boxes(struct sqlite3 *db, const char *table, const char *geom_col,
+                            const gr_gpkg_boxes_t *boxes, uint32_t n, gr_error_t *err);
 
 #endif
