@@ -119,7 +119,8 @@ static int grid_extent(grid_t *g, const gr_seg_t *s, size_t n, gr_error_t *err)
     if (!isfinite(cols) || !isfinite(rows) || cols * (BAND_ROWS + 1) > MAX_BAND_VERTICES ||
         rows > (double)INT32_MAX)
         return gr_error_set(err, GR_ECONFIG,
-                            "catchment grid of %.0f x %.0f cells is too large: use larger cells",
+                            "catchment grid of %.0f x %.0f cells is too large: raise "
+                            "[catchment] cell_m",
                             cols, rows);
     g->nx = (int64_t)cols;
     g->ny = (int64_t)rows;
