@@ -449,6 +449,7 @@ typedef struct {
     gr_catchments_t *cs;
     gr_error_t *errs;
     const int *first;
+    const uint32_t *order; /* tasks, costliest first */
 } build_job_t;
 
 static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k,
@@ -521,9 +522,10 @@ static int build_levels(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t
 
 /* Tasks: each category (grid: its thresholds together) or each catchment
  * (buffer); task i covers catchments first[i] .. first[i + 1] - 1. */
-static int build_task(void *ctx, uint32_t i)
+static int build_task(void *ctx, uint32_t k)
 {
     build_job_t *job = ctx;
+    uint32_t i = job->order[k];
     GEOSContextHandle_t gh = GEOS_init_r();
     if (!gh)
         return gr_error_set(&job->errs[i], GR_ENOMEM, "cannot start a GEOS context");
@@ -552,29 +554,61 @@ static int plan(const gr_run_t *run, gr_catchments_t *cs)
     return 0;
 }
 
+/* A task's work grows with the area its farthest threshold reaches:
+ * counted as the graph nodes within it. */
+static double task_cost(const gr_run_t *run, const gr_catchments_t *cs, int a, int b)
+{
+    const gr_cat_result_t *cr = &run->cats[cs->c[a].cat];
+    double thr = 0, n = 0;
+    for (int c = a; c < b; c++)
+        thr = fmax(thr, cr->cat->thr_m[cs->c[c].thr]);
+    for (uint32_t v = 0; v < cr->field->g->n_nodes; v++)
+        n += cr->field->dist_m[v] <= thr;
+    return n;
+}
+
+/* Tasks costliest first, so the last one to start is a small one and both
+ * threads finish together (longest processing time first). */
+static void order_tasks(const gr_run_t *run, const gr_catchments_t *cs, const int *first,
+                        int n_tasks, uint32_t *order, double *cost)
+{
+    for (int t = 0; t < n_tasks; t++) {
+        cost[t] = task_cost(run, cs, first[t], first[t + 1]);
+        int j = t;
+        for (; j > 0 && cost[order[j - 1]] < cost[t]; j--)
+            order[j] = order[j - 1];
+        order[j] = (uint32_t)t;
+    }
+}
+
 static int build_all(const gr_run_t *run, gr_catchments_t *cs, gr_error_t *err)
 {
-    gr_error_t *errs = calloc((size_t)cs->n + 1, sizeof *errs);
-    int *first = calloc((size_t)cs->n + 2, sizeof *first);
-    if (!errs || !first) {
-        free(errs);
-        free(first);
-        return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
-    }
+    size_t n = (size_t)cs->n + 2;
+    gr_error_t *errs = calloc(n, sizeof *errs);
+    int *first = calloc(n, sizeof *first);
+    uint32_t *order = calloc(n, sizeof *order);
+    double *cost = calloc(n, sizeof *cost);
+    int rc = errs && first && order && cost ? 0 : gr_error_set(err, GR_ENOMEM,
+                                                               "out of memory for catchments");
     int n_tasks = 0;
-    for (int i = 0; i < cs->n; i++)
+    for (int i = 0; i < cs->n && !rc; i++)
         if (cs->opt.method != GR_CATCHMENT_GRID || i == 0 || cs->c[i].cat != cs->c[i - 1].cat)
             first[n_tasks++] = i;
-    first[n_tasks] = cs->n;
-    build_job_t job = { run, cs, errs, first };
-    int rc = gr_parallel_for((uint32_t)n_tasks, build_task, &job);
-    for (int i = 0; rc && i < n_tasks; i++)
+    if (!rc) {
+        first[n_tasks] = cs->n;
+        order_tasks(run, cs, first, n_tasks, order, cost);
+        build_job_t job = { run, cs, errs, first, order };
+        rc = gr_parallel_for((uint32_t)n_tasks, build_task, &job);
+    }
+    for (int i = 0; rc && errs && i < n_tasks; i++)
         if (errs[i].code) {
             *err = errs[i];
             break;
         }
     free(errs);
     free(first);
+    free(order);
+    free(cost);
     return rc;
 }
 
