@@ -356,3 +356,17 @@ double fx_sql_double(const char *path, const char *sql)
     sqlite3_close(db);
     return v;
 }
+
+double fx_geos_area(GEOSContextHandle_t gh, const GEOSGeometry *g)
+{
+    double a = -1;
+    return GEOSArea_r(gh, g, &a) == 1 ? a : -1;
+}
+
+int fx_geos_holes(GEOSContextHandle_t gh, const GEOSGeometry *g)
+{
+    int n = 0;
+    for (int i = 0; i < GEOSGetNumGeometries_r(gh, g); i++)
+        n += GEOSGetNumInteriorRings_r(gh, GEOSGetGeometryN_r(gh, g, i));
+    return n;
+}

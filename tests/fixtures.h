@@ -3,6 +3,7 @@
 #ifndef GR_TEST_FIXTURES_H
 #define GR_TEST_FIXTURES_H
 
+#include <geos_c.h>
 #include <stdint.h>
 #include "greenreach/config.h"
 #include "greenreach/load.h"
@@ -95,6 +96,11 @@ void fx_lines_free(gr_lines_t *l);
  * opened read-only: as text (caller frees; "NULL" for a null, "(query
  * failed: <why>)" when there is no row) or as a number (NaN for a null or
  * no row). */
+/* Area of a GEOS geometry (-1 when GEOS fails) and the holes of all its
+ * polygons. */
+double fx_geos_area(GEOSContextHandle_t gh, const GEOSGeometry *g);
+int fx_geos_holes(GEOSContextHandle_t gh, const GEOSGeometry *g);
+
 char *fx_sql_text(const char *path, const char *sql);
 double fx_sql_double(const char *path, const char *sql);
 

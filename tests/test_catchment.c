@@ -95,17 +95,14 @@ static GEOSGeometry *catchment(fx_t *fx, const gr_source_t *src, uint32_t n, dou
 
 static double area(fx_t *fx, const GEOSGeometry *g)
 {
-    double a = -1;
-    assert_int_equal(GEOSArea_r(fx->gh, g, &a), 1);
+    double a = fx_geos_area(fx->gh, g);
+    assert_true(a >= 0);
     return a;
 }
 
 static int holes(fx_t *fx, const GEOSGeometry *g)
 {
-    int n = 0;
-    for (int i = 0; i < GEOSGetNumGeometries_r(fx->gh, g); i++)
-        n += GEOSGetNumInteriorRings_r(fx->gh, GEOSGetGeometryN_r(fx->gh, g, i));
-    return n;
+    return fx_geos_holes(fx->gh, g);
 }
 
 /* The whole loop (from its corner (0,0) the farthest point is 2000 m
