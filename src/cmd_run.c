@@ -2,6 +2,7 @@
  * writing the outputs into the output folder. */
 #include <gdal.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,15 @@ static void on_progress(const char *msg, void *ctx)
  * long on a big town). Each writes only its own files; the layers read
  * geometries through their own GEOS context, so the maps can use the
  * run's at the same time. */
+#define EARLY_LAYERS ((unsigned)(GR_LAYER_RESIDENTS | GR_LAYER_UNSERVED))
+
 typedef struct {
     gr_run_t *run;
     const gr_targets_t *tg;
     const gr_catchments_t *cs;
     const gr_history_t *prev;
     const char *dir;
+    gr_gpkg_job_t *gpkg; /* greenreach.gpkg begun while the catchments were traced */
     gr_error_t err[2];
 } write_job_t;
 
@@ -89,9 +93,17 @@ static int write_task(void *ctx, uint32_t task)
     write_job_t *j = ctx;
     const gr_config_t *cfg = &j->run->cfg;
     gr_layers_src_t src = { j->run, j->tg, j->cs };
-    if (task == 0)
-        return gr_layers_write(&src, cfg->formats, j->dir, cfg->pg_conn, cfg->pg_schema,
-                               &j->err[0]);
+    if (task == 0) {
+        unsigned formats = j->gpkg ? cfg->formats & ~(unsigned)GR_FORMAT_GPKG : cfg->formats;
+        int rc = gr_layers_write(&src, formats, j->dir, cfg->pg_conn, cfg->pg_schema, &j->err[0]);
+        gr_gpkg_job_t *gpkg = j->gpkg;
+        j->gpkg = NULL;
+        if (rc)
+            gr_layers_gpkg_abort(gpkg);
+        else if (gpkg)
+            rc = gr_layers_gpkg_finish(gpkg, &src, GR_LAYER_ALL & ~EARLY_LAYERS, &j->err[0]);
+        return rc;
+    }
     int rc = gr_layers_write_gpkg(&src, GR_LAYER_RESIDENTS, j->dir, "residents.gpkg", &j->err[1]);
     if (!rc)
         rc = gr_export_ward_csv(j->run, j->tg, j->cs, j->dir, &j->err[1]);
@@ -103,20 +115,41 @@ static int write_task(void *ctx, uint32_t task)
 }
 
 static int write_outputs(gr_run_t *run, const gr_targets_t *tg, const gr_catchments_t *cs,
-                         const char *dir, gr_error_t *err)
+                         gr_gpkg_job_t *gpkg, const char *dir, gr_error_t *err)
 {
     double t0 = gr_now_s();
     gr_history_t *prev = NULL;
     gr_history_load(dir, &prev);   /* before the ward table is replaced */
     int rc = gr_export_prepare_dir(dir, err);
-    write_job_t job = { run, tg, cs, prev, dir, { { 0 }, { 0 } } };
+    write_job_t job = { run, tg, cs, prev, dir, gpkg, { { 0 }, { 0 } } };
     if (!rc && (rc = gr_parallel_for(2, write_task, &job)))
         *err = job.err[0].code ? job.err[0] : job.err[1];
+    gr_layers_gpkg_abort(job.gpkg); /* not reached by the layers' half */
     gr_history_free(prev);
     run->phase_s[GR_PHASE_WRITE] = gr_now_s() - t0;
     if (!rc)
         rc = gr_export_summary(run, dir, err);
     return rc;
+}
+
+/* The layers of greenreach.gpkg that need no catchments (the points:
+ * millions of rows at national scale) are written on a thread of their
+ * own while the catchments are traced; the polygon layers follow in the
+ * write phase. */
+typedef struct {
+    gr_layers_src_t src;
+    const char *dir;
+    gr_gpkg_job_t *job;
+    gr_error_t err;
+    int rc;
+} early_t;
+
+static void *early_main(void *ctx)
+{
+    early_t *e = ctx;
+    e->rc = gr_layers_gpkg_begin(&e->src, EARLY_LAYERS, e->dir, "greenreach.gpkg", &e->job,
+                                 &e->err);
+    return NULL;
 }
 
 static int build_catchments(gr_run_t *run, int is_quiet, gr_catchments_t **cs, gr_error_t *err)
@@ -192,12 +225,25 @@ int gr_cmd_run(int argc, char **argv)
         rc = gr_run_compute(&cfg, o.is_quiet ? NULL : on_progress, NULL, &run, &err);
     if (!rc)
         rc = gr_targets_evaluate(run, &tg, &err);
+    early_t early = { { run, tg, NULL }, cfg.out_dir, NULL, { 0 }, 0 };
+    pthread_t early_th;
+    int is_early = !rc && (cfg.formats & GR_FORMAT_GPKG) &&
+                   pthread_create(&early_th, NULL, early_main, &early) == 0;
     if (!rc)
         rc = build_catchments(run, o.is_quiet, &cs, &err);
+    if (is_early) {
+        pthread_join(early_th, NULL);
+        if (!rc && early.rc) {
+            rc = early.rc;
+            err = early.err;
+        }
+    }
     if (!rc && !o.is_quiet)
         on_progress("writing tables, layers, report and maps", NULL);
     if (!rc)
-        rc = write_outputs(run, tg, cs, cfg.out_dir, &err);
+        rc = write_outputs(run, tg, cs, early.job, cfg.out_dir, &err);
+    else
+        gr_layers_gpkg_abort(early.job);
     gr_catchments_free(cs);
     if (rc) {
         fprintf(stderr, "greenreach: error: %s\n", err.msg);

@@ -521,33 +521,45 @@ static int bulk_rows(const rows_t *r, unsigned mask, const char *path, const cha
     return gr_gpkg_points_write(path, where, layers, n, err);
 }
 
-static int write_gpkg(const rows_t *r, unsigned mask, const char *dir, const char *name,
-                      gr_error_t *err)
+/* GDAL makes the tables of `mask` in the GeoPackage tmp (a new file, or
+ * one made before), then their rows go in in bulk. */
+static int gpkg_stage(const rows_t *r, unsigned mask, const char *tmp, const char *where,
+                      int is_new, gr_error_t *err)
 {
-    char tmp[GR_PATH_MAX + 64], where[GR_PATH_MAX + 64];
     gdal_errs_t ge = { "" };
     const char *failed = NULL;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld.gpkg", dir, name, (long)getpid());
-    snprintf(where, sizeof where, "%s/%s", dir, name);
     CPLPushErrorHandlerEx(on_gdal_error, &ge);
-    GDALDatasetH ds = create_ds(&fmt_gpkg, tmp);
+    GDALDatasetH ds = is_new ? create_ds(&fmt_gpkg, tmp)
+                             : GDALOpenEx(tmp, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
     int rc = ds ? write_layers(ds, &fmt_gpkg, r, mask, NULL, NULL, &ge, &failed) : -1;
     if (ds)
         GDALClose(ds);   /* flushes; a failure there lands in ge */
     CPLPopErrorHandler();
     rc = rc || ge.msg[0] ? -1 : 0;
-    if (rc) {
-        remove(tmp);
+    if (rc)
         return fail(err, where, failed, &ge);
-    }
-    if ((rc = bulk_rows(r, mask, tmp, where, err))) {
+    return bulk_rows(r, mask, tmp, where, err);
+}
+
+static void gpkg_paths(const char *dir, const char *name, char *tmp, char *where, size_t n)
+{
+    snprintf(tmp, n, "%s/.%s.tmp-%ld.gpkg", dir, name, (long)getpid());
+    snprintf(where, n, "%s/%s", dir, name);
+}
+
+static int write_gpkg(const rows_t *r, unsigned mask, const char *dir, const char *name,
+                      gr_error_t *err)
+{
+    char tmp[GR_PATH_MAX + 64], where[GR_PATH_MAX + 64];
+    gpkg_paths(dir, name, tmp, where, sizeof tmp);
+    int rc = gpkg_stage(r, mask, tmp, where, 1, err);
+    if (rc) {
         remove(tmp);
         return rc;
     }
     return gr_export_commit_path(tmp, dir, name, err);
 }
 
-/* One file per layer in a fresh folder, swapped in for <dir>/<sub>. */
 static int write_folder(const rows_t *r, const format_t *fmt, const char *ext, const char *dir,
                         const char *sub, gr_error_t *err)
 {
@@ -638,6 +650,64 @@ int gr_layers_write_gpkg(const gr_layers_src_t *src, unsigned layers, const char
                                         : write_gpkg(&r, layers, dir, name, err);
     rows_free(&r);
     return rc;
+}
+
+struct gr_gpkg_job {
+    char dir[GR_PATH_MAX], name[GR_NAME_MAX];
+    char tmp[GR_PATH_MAX + 64], where[GR_PATH_MAX + 64];
+};
+
+/* One stage's rows: rows_init, then the stage. */
+static int job_stage(gr_gpkg_job_t *job, const gr_layers_src_t *src, unsigned layers, int is_new,
+                     gr_error_t *err)
+{
+    rows_t r;
+    GDALAllRegister();
+    if (!src->cs)
+        layers &= ~(unsigned)GR_LAYER_CATCHMENTS;
+    int rc = rows_init(&r, src, layers) ? gr_error_set(err, GR_ENOMEM, "out of memory for layers")
+                                        : gpkg_stage(&r, layers, job->tmp, job->where, is_new, err);
+    rows_free(&r);
+    return rc;
+}
+
+int gr_layers_gpkg_begin(const gr_layers_src_t *src, unsigned layers, const char *dir,
+                         const char *name, gr_gpkg_job_t **out, gr_error_t *err)
+{
+    *out = NULL;
+    gr_gpkg_job_t *job = calloc(1, sizeof *job);
+    if (!job)
+        return gr_error_set(err, GR_ENOMEM, "out of memory for %s", name);
+    snprintf(job->dir, sizeof job->dir, "%s", dir);
+    snprintf(job->name, sizeof job->name, "%s", name);
+    gpkg_paths(dir, name, job->tmp, job->where, sizeof job->tmp);
+    int rc = job_stage(job, src, layers, 1, err);
+    if (rc) {
+        gr_layers_gpkg_abort(job);
+        return rc;
+    }
+    *out = job;
+    return 0;
+}
+
+int gr_layers_gpkg_finish(gr_gpkg_job_t *job, const gr_layers_src_t *src, unsigned layers,
+                          gr_error_t *err)
+{
+    int rc = job_stage(job, src, layers, 0, err);
+    if (!rc)
+        rc = gr_export_commit_path(job->tmp, job->dir, job->name, err);
+    if (rc)
+        remove(job->tmp);
+    free(job);
+    return rc;
+}
+
+void gr_layers_gpkg_abort(gr_gpkg_job_t *job)
+{
+    if (!job)
+        return;
+    remove(job->tmp);
+    free(job);
 }
 
 int gr_layers_write(const gr_layers_src_t *src, unsigned formats, const char *dir,

@@ -650,6 +650,40 @@ static void test_postgis_failure_keeps_tables(void **state)
     town_compute(50.0);
 }
 
+/* greenreach.gpkg in two goes, as a run writes it (the point layers while
+ * the catchments are traced, the rest after): everything the one-go
+ * GeoPackage test checks, and no temporary file left. A job begun and
+ * aborted leaves nothing behind. */
+static void test_geopackage_in_two_goes(void **state)
+{
+    (void)state;
+    const unsigned early_layers = GR_LAYER_RESIDENTS | GR_LAYER_UNSERVED;
+    gr_layers_src_t early = { town.run, town.tg, NULL }, all = { town.run, town.tg, town.cs };
+    gr_gpkg_job_t *job = NULL;
+    gr_error_t err = {0};
+    assert_int_equal(gr_export_prepare_dir(TOWN "/two", &err), 0);
+    assert_int_equal(gr_layers_gpkg_begin(&early, early_layers, TOWN "/two", "greenreach.gpkg",
+                                          &job, &err), 0);
+    assert_int_equal(gr_layers_gpkg_finish(job, &all, GR_LAYER_ALL & ~early_layers, &err), 0);
+    GDALDatasetH ds = open_ds(TOWN "/two/greenreach.gpkg");
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 5);
+    check_layers(ds, 1);
+    GDALClose(ds);
+    assert_int_equal(gr_layers_gpkg_begin(&early, early_layers, TOWN "/two", "other.gpkg", &job,
+                                          &err), 0);
+    gr_layers_gpkg_abort(job);
+    DIR *d = opendir(TOWN "/two");
+    assert_non_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            assert_string_equal(e->d_name, "greenreach.gpkg");
+            n++;
+        }
+    closedir(d);
+    assert_int_equal(n, 1);
+}
+
 /* The default grid method on the same town with 5 m cells: true circles,
  * so the park's catchments are 1200 x 100 + pi 50^2 = 127853.98 and
  * 160000 + pi 50^2 = 167853.98 m^2, less at most the arc loss of one full
@@ -701,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_shapefiles),
         cmocka_unit_test(test_short_names),
         cmocka_unit_test(test_folder_swapped),
+        cmocka_unit_test(test_geopackage_in_two_goes),
         cmocka_unit_test(test_grid_catchments),
         cmocka_unit_test(test_postgis),
         cmocka_unit_test(test_postgis_failure_keeps_tables),

@@ -60,6 +60,18 @@ int gr_layers_write(const gr_layers_src_t *src, unsigned formats, const char *di
 int gr_layers_write_gpkg(const gr_layers_src_t *src, unsigned layers, const char *dir,
                          const char *name, gr_error_t *err);
 
+/* A GeoPackage written in two goes, so layers that need no catchments go
+ * in while the catchments are traced (another thread): begin writes
+ * `layers` into a temporary file in dir; finish adds `layers` (now with
+ * the catchments in src) and renames it to <dir>/<name>; abort removes it.
+ * finish and abort free the job, also on failure (which removes the file). */
+typedef struct gr_gpkg_job gr_gpkg_job_t;
+int gr_layers_gpkg_begin(const gr_layers_src_t *src, unsigned layers, const char *dir,
+                         const char *name, gr_gpkg_job_t **out, gr_error_t *err);
+int gr_layers_gpkg_finish(gr_gpkg_job_t *job, const gr_layers_src_t *src, unsigned layers,
+                          gr_error_t *err);
+void gr_layers_gpkg_abort(gr_gpkg_job_t *job);
+
 /* Shapefile field name (at most 10 characters) for `name`, unique
  * (case-insensitively) among the n_used names already given out for the
  * layer: the name itself when short enough; else with words shortened
