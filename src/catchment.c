@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "greenreach/contour.h"
+#include "greenreach/grow.h"
 #include "greenreach/parallel.h"
 
 /* ---- reached pieces: intervals [lo, hi] metres from edge_u along an edge ---- */
@@ -30,28 +31,20 @@ typedef struct {
 
 static int spans_push(spans_t *s, double lo, double hi)
 {
-    if (s->n == s->cap) {
-        size_t c = s->cap ? 2 * s->cap : 16;
-        span_t *a = realloc(s->a, c * sizeof *a);
-        if (!a)
-            return -1;
-        s->a = a;
-        s->cap = c;
-    }
+    span_t *a = gr_grow(s->a, &s->cap, s->n + 1, sizeof *a, 16);
+    if (!a)
+        return -1;
+    s->a = a;
     s->a[s->n++] = (span_t){ lo, hi };
     return 0;
 }
 
 static int pieces_push(pieces_t *p, uint32_t edge, double lo, double hi)
 {
-    if (p->n == p->cap) {
-        size_t c = p->cap ? 2 * p->cap : 4096;
-        piece_t *a = realloc(p->a, c * sizeof *a);
-        if (!a)
-            return -1;
-        p->a = a;
-        p->cap = c;
-    }
+    piece_t *a = gr_grow(p->a, &p->cap, p->n + 1, sizeof *a, 4096);
+    if (!a)
+        return -1;
+    p->a = a;
     p->a[p->n++] = (piece_t){ edge, lo, hi };
     return 0;
 }
@@ -101,23 +94,6 @@ static int edge_spans(const gr_field_t *f, uint32_t e, double thr, uint32_t k, s
             bad |= spans_push(s, fmax(0.0, p - r), fmin(len, p + r));
     }
     spans_merge(s);
-    return bad;
-}
-
-static int collect_pieces(const gr_field_t *f, double thr, pieces_t *out)
-{
-    spans_t s = { 0 };
-    uint32_t k = 0;
-    int bad = 0;
-    for (uint32_t e = 0; e < f->g->n_edges && !bad; e++) {
-        while (k < f->n_src && f->src[k].edge < e)
-            k++;
-        bad = edge_spans(f, e, thr, k, &s);
-        for (size_t i = 0; i < s.n && !bad; i++)
-            if (s.a[i].hi > s.a[i].lo)
-                bad = pieces_push(out, e, s.a[i].lo, s.a[i].hi);
-    }
-    free(s.a);
     return bad;
 }
 
@@ -297,23 +273,22 @@ static GEOSGeometry *as_multipolygon(GEOSContextHandle_t gh, GEOSGeometry *g)
     return mp;
 }
 
-/* Zone areas only when zones are given (zone_area_m2 then has one per zone). */
-typedef struct {
-    const gr_zones_t *zones;
-    double *zone_area_m2;
-} zone_out_t;
-
-static int grid_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
-                     const gr_catchment_opts_t *opt, const zone_out_t *z, GEOSGeometry **out,
-                     gr_error_t *err)
+/* The pieces as segments, for the grid tracer; NULL when out of memory. */
+static gr_seg_t *pieces_segments(const gr_graph_t *g, const pieces_t *p)
 {
     gr_seg_t *segs = malloc((p->n + 1) * sizeof *segs);
+    for (size_t i = 0; segs && i < p->n; i++)
+        segs[i] = piece_seg(g, &p->a[i]);
+    return segs;
+}
+
+static int grid_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces_t *p,
+                     const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
+{
+    gr_seg_t *segs = pieces_segments(g, p);
     if (!segs)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment segments");
-    for (size_t i = 0; i < p->n; i++)
-        segs[i] = piece_seg(g, &p->a[i]);
-    int rc = gr_contour_band_zones(gh, segs, p->n, opt->buffer_m, opt->cell_m, z->zones,
-                                   z->zone_area_m2, out, err);
+    int rc = gr_contour_band(gh, segs, p->n, opt->buffer_m, opt->cell_m, out, err);
     free(segs);
     return rc;
 }
@@ -326,9 +301,8 @@ static int buffer_band(GEOSContextHandle_t gh, const gr_graph_t *g, const pieces
     return *out ? 0 : -1;
 }
 
-static int build_polygon(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
-                         const gr_catchment_opts_t *opt, const zone_out_t *z, GEOSGeometry **out,
-                         gr_error_t *err)
+int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
+                       const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
 {
     *out = NULL;
     if (!(opt->buffer_m > 0) || !(opt->cell_m > 0))
@@ -336,12 +310,14 @@ static int build_polygon(GEOSContextHandle_t gh, const gr_field_t *f, double thr
                             "catchment buffer and cell must be positive, got %g m and %g m",
                             opt->buffer_m, opt->cell_m);
     pieces_t p = { 0 };
-    if (collect_pieces(f, fmin(thr_m, f->cutoff_m), &p)) {
+    double thr = fmin(thr_m, f->cutoff_m);
+    size_t n_seg;
+    if (collect_levels(f, &thr, 1, &p, &n_seg)) {
         free(p.a);
         return gr_error_set(err, GR_ENOMEM, "out of memory collecting catchment edges");
     }
     GEOSGeometry *g = NULL;
-    int rc = opt->method == GR_CATCHMENT_GRID ? grid_band(gh, f->g, &p, opt, z, &g, err)
+    int rc = opt->method == GR_CATCHMENT_GRID ? grid_band(gh, f->g, &p, opt, &g, err)
                                               : buffer_band(gh, f->g, &p, opt->buffer_m, &g);
     free(p.a);
     if (rc && opt->method == GR_CATCHMENT_GRID)
@@ -361,12 +337,6 @@ static int build_polygon(GEOSContextHandle_t gh, const gr_field_t *f, double thr
                             thr_m);
     *out = g;
     return 0;
-}
-
-int gr_catchment_build(GEOSContextHandle_t gh, const gr_field_t *f, double thr_m,
-                       const gr_catchment_opts_t *opt, GEOSGeometry **out, gr_error_t *err)
-{
-    return build_polygon(gh, f, thr_m, opt, &(zone_out_t){ NULL, NULL }, out, err);
 }
 
 /* ---- per-ward areas ---- */
@@ -452,6 +422,7 @@ typedef struct {
     const uint32_t *order; /* tasks, costliest first */
 } build_job_t;
 
+/* One catchment by the buffer method, with GEOS overlays for its ward areas. */
 static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k,
                      GEOSContextHandle_t gh, gr_error_t *err)
 {
@@ -460,13 +431,11 @@ static int build_one(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t *k
     k->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *k->ward_area_m2);
     if (!k->ward_area_m2)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchment ward areas");
-    int is_grid = cs->opt.method == GR_CATCHMENT_GRID;
-    zone_out_t z = { is_grid ? cs->zones : NULL, k->ward_area_m2 };
-    int rc = build_polygon(gh, cr->field, k->thr_m, &cs->opt, &z, &k->geom, err);
+    int rc = gr_catchment_build(gh, cr->field, k->thr_m, &cs->opt, &k->geom, err);
     if (!rc && !GEOSArea_r(gh, k->geom, &k->area_m2))
         rc = gr_error_set(err, GR_EGEOM, "catchment %s %s: GEOS failed to measure its area",
                           cr->cat->name, cr->cat->thr_label[k->thr]);
-    if (!rc && !is_grid)
+    if (!rc)
         rc = gr_catchment_ward_areas(gh, k->geom, &run->ds->wards, k->ward_area_m2, err);
     return rc;
 }
@@ -496,9 +465,7 @@ static int build_levels(const gr_run_t *run, gr_catchments_t *cs, gr_catchment_t
     for (int i = 0; i < n && !rc; i++)
         thr[i] = fmin(k[order[i]].thr_m, cr->field->cutoff_m);
     if (!rc && !collect_levels(cr->field, thr, n, &p, n_seg) &&
-        (segs = malloc((p.n + 1) * sizeof *segs))) {
-        for (size_t i = 0; i < p.n; i++)
-            segs[i] = piece_seg(cr->field->g, &p.a[i]);
+        (segs = pieces_segments(cr->field->g, &p))) {
         for (int i = 0; i < n; i++)
             lv[i] = (gr_contour_level_t){ n_seg[i], k[order[i]].ward_area_m2, NULL };
         rc = gr_contour_levels(gh, segs, cs->opt.buffer_m, cs->opt.cell_m, cs->zones, lv, n, err);

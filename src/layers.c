@@ -713,6 +713,8 @@ void gr_layers_gpkg_abort(gr_gpkg_job_t *job)
 int gr_layers_write(const gr_layers_src_t *src, unsigned formats, const char *dir,
                     const char *pg_conn, const char *pg_schema, gr_error_t *err)
 {
+    if (!formats) /* the run's GeoPackage may be written elsewhere: nothing to prepare */
+        return 0;
     rows_t r;
     unsigned mask = src->cs ? GR_LAYER_ALL : GR_LAYER_ALL & ~(unsigned)GR_LAYER_CATCHMENTS;
     GDALAllRegister();

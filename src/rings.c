@@ -1,5 +1,7 @@
 #include "greenreach/rings.h"
 
+#include "greenreach/grow.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,14 +220,10 @@ static void ring_measure(ring_t *r)
 
 static int rings_push(rings_t *rs, ring_t r)
 {
-    if (rs->n == rs->cap) {
-        size_t c = rs->cap ? 2 * rs->cap : 64;
-        ring_t *a = realloc(rs->a, c * sizeof *a);
-        if (!a)
-            return -1;
-        rs->a = a;
-        rs->cap = c;
-    }
+    ring_t *a = gr_grow(rs->a, &rs->cap, rs->n + 1, sizeof *a, 64);
+    if (!a)
+        return -1;
+    rs->a = a;
     rs->a[rs->n++] = r;
     return 0;
 }
@@ -239,14 +237,10 @@ static void rings_free(rings_t *rs)
 
 static int ring_append(ring_t *r, size_t *cap, double x, double y)
 {
-    if (r->n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        double *xy = realloc(r->xy, c * 2 * sizeof *xy);
-        if (!xy)
-            return -1;
-        r->xy = xy;
-        *cap = c;
-    }
+    double *xy = gr_grow(r->xy, cap, r->n + 1, 2 * sizeof *xy, 64);
+    if (!xy)
+        return -1;
+    r->xy = xy;
     r->xy[2 * r->n] = x;
     r->xy[2 * r->n + 1] = y;
     r->n++;
@@ -336,16 +330,12 @@ typedef struct {
 static void on_hit(void *item, void *ctx)
 {
     hits_t *h = ctx;
-    if (h->n == h->cap) {
-        size_t c = h->cap ? 2 * h->cap : 16;
-        size_t *a = realloc(h->a, c * sizeof *a);
-        if (!a) {
-            h->bad = 1;
-            return;
-        }
-        h->a = a;
-        h->cap = c;
+    size_t *a = gr_grow(h->a, &h->cap, h->n + 1, sizeof *a, 16);
+    if (!a) {
+        h->bad = 1;
+        return;
     }
+    h->a = a;
     h->a[h->n++] = *(const size_t *)item;
 }
 

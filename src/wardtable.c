@@ -52,22 +52,29 @@ static void coverage_cells(const gr_run_t *run, uint32_t r, gr_sink_t *s)
     }
 }
 
+/* v[r], or the sum over all n wards for the total row (r == n). */
+static double ward_or_total(const double *v, uint32_t n, uint32_t r)
+{
+    if (r < n)
+        return v[r];
+    double t = 0;
+    for (uint32_t w = 0; w < n; w++)
+        t += v[w];
+    return t;
+}
+
 /* Catchment area inside ward r (or all wards) and its share of the
  * ward's area. */
 static void catchment_cells(const gr_run_t *run, const gr_catchments_t *cs, uint32_t r,
                             gr_sink_t *s)
 {
     char name[2 * GR_NAME_MAX];
-    double ward_m2 = 0;
-    for (uint32_t w = 0; w < cs->n_wards; w++)
-        ward_m2 += (r == cs->n_wards || w == r) ? cs->ward_area_m2[w] : 0;
+    double ward_m2 = ward_or_total(cs->ward_area_m2, cs->n_wards, r);
     num(s, "area_m2", ward_m2, 0);
     for (int i = 0; i < cs->n; i++) {
         const gr_catchment_t *k = &cs->c[i];
         const gr_category_t *cat = run->cats[k->cat].cat;
-        double in_m2 = 0;
-        for (uint32_t w = 0; w < cs->n_wards; w++)
-            in_m2 += (r == cs->n_wards || w == r) ? k->ward_area_m2[w] : 0;
+        double in_m2 = ward_or_total(k->ward_area_m2, cs->n_wards, r);
         snprintf(name, sizeof name, "%s_catch_m2_%s", cat->name, cat->thr_label[k->thr]);
         num(s, name, in_m2, 0);
         snprintf(name, sizeof name, "%s_catch_share_%s", cat->name, cat->thr_label[k->thr]);

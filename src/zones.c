@@ -1,5 +1,7 @@
 #include "greenreach/zones.h"
 
+#include "greenreach/grow.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +25,10 @@ struct gr_zones {
 
 static int add_edge(gr_zones_t *z, edge_t e)
 {
-    if (z->n == z->cap) {
-        size_t c = z->cap ? 2 * z->cap : 1024;
-        edge_t *a = realloc(z->e, c * sizeof *a);
-        if (!a)
-            return -1;
-        z->e = a;
-        z->cap = c;
-    }
+    edge_t *a = gr_grow(z->e, &z->cap, z->n + 1, sizeof *a, 1024);
+    if (!a)
+        return -1;
+    z->e = a;
     z->e[z->n++] = e;
     return 0;
 }
@@ -184,14 +182,10 @@ static int by_lo(const void *pa, const void *pb)
 
 static int push_span(gr_zone_spans_t *s, gr_zone_span_t v)
 {
-    if (s->n == s->cap) {
-        size_t c = s->cap ? 2 * s->cap : 64;
-        gr_zone_span_t *a = realloc(s->a, c * sizeof *a);
-        if (!a)
-            return -1;
-        s->a = a;
-        s->cap = c;
-    }
+    gr_zone_span_t *a = gr_grow(s->a, &s->cap, s->n + 1, sizeof *a, 64);
+    if (!a)
+        return -1;
+    s->a = a;
     s->a[s->n++] = v;
     return 0;
 }

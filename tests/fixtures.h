@@ -96,6 +96,15 @@ void fx_lines_free(gr_lines_t *l);
  * opened read-only: as text (caller frees; "NULL" for a null, "(query
  * failed: <why>)" when there is no row) or as a number (NaN for a null or
  * no row). */
+/* For tests (after <math.h> and <cmocka.h>): fails, naming the
+ * expression, unless |a - b| <= eps. */
+#define assert_near(a, b, eps)                                                     \
+    do {                                                                           \
+        double a_ = (a), b_ = (b);                                                 \
+        if (!(fabs(a_ - b_) <= (eps)))                                             \
+            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
+    } while (0)
+
 /* Area of a GEOS geometry (-1 when GEOS fails) and the holes of all its
  * polygons. */
 double fx_geos_area(GEOSContextHandle_t gh, const GEOSGeometry *g);

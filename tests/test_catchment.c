@@ -26,13 +26,6 @@
 #define W 50.0
 #define R32 (16.0 * W * W * sin(2.0 * 3.14159265358979323846 / 32.0))
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 typedef struct {
     GEOSContextHandle_t gh;
     gr_graph_t *g;

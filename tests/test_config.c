@@ -14,13 +14,6 @@
 #include "fixtures.h"
 #include "greenreach/config.h"
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 #define assert_contains(hay, needle)                                               \
     do {                                                                           \
         if (!strstr((hay), (needle)))                                              \

@@ -44,13 +44,6 @@
  * less than twice the chord loss (see the top of the file) */
 #define ARC_LOSS(p_m, c_m) (2.0 * (p_m) * (c_m) * (c_m) / (12.0 * W))
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 /* a within [lo, hi] */
 #define assert_between(a, lo, hi)                                                  \
     do {                                                                           \

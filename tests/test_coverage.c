@@ -9,15 +9,9 @@
 
 #include <math.h>
 
+#include "fixtures.h"
 #include "greenreach/coverage.h"
 #include "greenreach/load.h"
-
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 /* Three wards (ward 2 has nobody), thresholds 1200 and 1600 m, and seven
  * residents:

@@ -10,14 +10,8 @@
 #include <cairo.h>
 #include <math.h>
 
+#include "fixtures.h"
 #include "greenreach/density.h"
-
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 static double total_cover(const gr_density_t *d, int w, int h)
 {

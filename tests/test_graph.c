@@ -13,13 +13,6 @@
 #include "fixtures.h"
 #include "greenreach/graph.h"
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 /* Builds a graph from n_lines lines (counts[i] vertices each, flat xy). */
 static gr_graph_t *build(uint32_t n_lines, const uint32_t *counts, const double *xy,
                          double tol_m)

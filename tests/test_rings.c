@@ -16,13 +16,6 @@
 #include "fixtures.h"
 #include "greenreach/rings.h"
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 #define THIN 1e-3 /* as the contour tracer uses */
 
 static int setup(void **state)

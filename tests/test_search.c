@@ -14,13 +14,6 @@
 #include "greenreach/graph.h"
 #include "greenreach/search.h"
 
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
-
 #define assert_inf(a) assert_true(isinf(a) && (a) > 0)
 
 static gr_graph_t *build(uint32_t n_lines, const uint32_t *counts, const double *xy)

@@ -10,14 +10,8 @@
 
 #include <math.h>
 
+#include "fixtures.h"
 #include "greenreach/segindex.h"
-
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 /* Four 10 m segments:
  *   s0 (0,0)-(10,0)     s1 (10,0)-(10,10)

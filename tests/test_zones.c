@@ -10,17 +10,11 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "fixtures.h"
 #include "greenreach/contour.h"
 #include "greenreach/zones.h"
 
 #define PI 3.14159265358979323846
-
-#define assert_near(a, b, eps)                                                     \
-    do {                                                                           \
-        double a_ = (a), b_ = (b);                                                 \
-        if (!(fabs(a_ - b_) <= (eps)))                                             \
-            fail_msg("%s = %.9g, expected %.9g (+/- %g)", #a, a_, b_, (double)(eps)); \
-    } while (0)
 
 static GEOSGeometry *ring(GEOSContextHandle_t gh, double x0, double y0, double x1, double y1)
 {
