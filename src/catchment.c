@@ -588,7 +588,6 @@ int gr_catchments_build(const gr_run_t *run, const gr_catchment_opts_t *opt,
     if (!cs)
         return gr_error_set(err, GR_ENOMEM, "out of memory for catchments");
     cs->gh = run->gh;
-    cs->buffer_m = opt->buffer_m;
     cs->opt = *opt;
     cs->n_wards = run->ds->wards.n;
     cs->ward_area_m2 = calloc((size_t)cs->n_wards + 1, sizeof *cs->ward_area_m2);

@@ -16,7 +16,7 @@
 
 /* ---- atomic files: write to a temporary name, rename when complete ---- */
 
-static void tmp_name(char *buf, size_t n, const char *dir, const char *name)
+void gr_export_tmp_name(char *buf, size_t n, const char *dir, const char *name)
 {
     snprintf(buf, n, "%s/.%s.tmp-%ld", dir, name, (long)getpid());
 }
@@ -36,7 +36,7 @@ int gr_export_commit_path(const char *tmp, const char *dir, const char *name, gr
 int gr_export_open_tmp(const char *dir, const char *name, char *tmp, size_t n, FILE **f,
                        gr_error_t *err)
 {
-    tmp_name(tmp, n, dir, name);
+    gr_export_tmp_name(tmp, n, dir, name);
     *f = fopen(tmp, "wb");
     if (!*f)
         return gr_error_set(err, GR_EIO, "%s: cannot write: %s", tmp, strerror(errno));

@@ -147,7 +147,7 @@ static void catchments_row(const rows_t *r, uint32_t i, gr_sink_t *s)
     s->text(s, "category", k ? cat->name : NULL, 1);
     s->text(s, "threshold", k ? cat->thr_label[k->thr] : NULL, 0);
     s->num(s, "threshold_m", k ? k->thr_m : 0, 0, z);
-    s->num(s, "buffer_m", cs ? cs->buffer_m : 0, 1, z);
+    s->num(s, "buffer_m", cs ? cs->opt.buffer_m : 0, 1, z);
     s->num(s, "area_m2", k ? k->area_m2 : 0, 0, z);
     s->num(s, "parts", k ? GEOSGetNumGeometries_r(gh, k->geom) : 0, 0, z);
     s->num(s, "holes", k ? count_holes(gh, k->geom) : 0, 0, z);
@@ -543,7 +543,8 @@ static int gpkg_stage(const rows_t *r, unsigned mask, const char *tmp, const cha
 
 static void gpkg_paths(const char *dir, const char *name, char *tmp, char *where, size_t n)
 {
-    snprintf(tmp, n, "%s/.%s.tmp-%ld.gpkg", dir, name, (long)getpid());
+    gr_export_tmp_name(tmp, n, dir, name);
+    strncat(tmp, ".gpkg", n - strlen(tmp) - 1); /* GDAL knows a GeoPackage by it */
     snprintf(where, n, "%s/%s", dir, name);
 }
 
@@ -566,7 +567,7 @@ static int write_folder(const rows_t *r, const format_t *fmt, const char *ext, c
     char tmp[GR_PATH_MAX + 64], path[GR_PATH_MAX + 128], where[GR_PATH_MAX + 64];
     gdal_errs_t ge = { "" };
     const char *failed = NULL;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", dir, sub, (long)getpid());
+    gr_export_tmp_name(tmp, sizeof tmp, dir, sub);
     snprintf(where, sizeof where, "%s/%s", dir, sub);
     gr_export_remove_folder(tmp);
     if (mkdir(tmp, 0777) != 0)

@@ -60,8 +60,7 @@ typedef struct {
 
 typedef struct {
     GEOSContextHandle_t gh;      /* borrowed from the run, for freeing */
-    double buffer_m;
-    gr_catchment_opts_t opt;
+    gr_catchment_opts_t opt;     /* how the polygons were drawn */
     uint32_t n_wards;
     double *ward_area_m2;        /* [n_wards]: each ward's own area */
     gr_zones_t *zones;           /* the wards as zone edges (grid method) */

@@ -33,6 +33,10 @@ int gr_export_nbhd_csv(const gr_run_t *run, const gr_targets_t *targets,
  * snap cap, thresholds, version, counts of everything skipped, phase times. */
 int gr_export_summary(const gr_run_t *run, const char *dir, gr_error_t *err);
 
+/* The temporary path of output <name> in dir: <dir>/.<name>.tmp-<pid>,
+ * into buf (size n). */
+void gr_export_tmp_name(char *buf, size_t n, const char *dir, const char *name);
+
 /* Opens <dir>/.<name>.tmp-<pid> for writing: the way every output file is
  * started. tmp (size n) receives the temporary path. */
 int gr_export_open_tmp(const char *dir, const char *name, char *tmp, size_t n, FILE **f,
